@@ -1,0 +1,39 @@
+# One virtual environment in .venv serves every target; each target sets it up when needed.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test bench notebooks clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.demo: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[demo]'
+	touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0   # first and exact: the CPU build on disk, never a CUDA download
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.demo
+
+## demo: set up and run the main job (micrograd's moons demo, batched)
+demo: $(VENV)/.demo
+	$(BIN)/python -m tensorgrad.demo
+
+## test: set up and run the whole suite (engine vs PyTorch, nn, viz, widgets, notebooks, browser)
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+## bench: print the benchmark tables and rewrite bench/README.md
+bench: $(VENV)/.test
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m bench
+
+## notebooks: re-execute every notebook in place to refresh stored outputs
+notebooks: $(VENV)/.test
+	$(BIN)/python scripts/run_notebooks.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,12 @@
+"""tensorgrad: micrograd's autograd on numpy tensors, made to be watched.
+
+`import tensorgrad` needs numpy only; the drawing, widget and demo modules import their own libraries
+when used.
+"""
+from .engine import Contribution, Step, Value, is_grad_enabled, no_grad
+from .functional import concatenate, maximum, stack, where
+from .gradcheck import gradcheck
+
+__all__ = ["Value", "Step", "Contribution", "no_grad", "is_grad_enabled", "stack", "concatenate", "where",
+           "maximum", "gradcheck"]
+__version__ = "0.1.0"

@@ -1,0 +1,388 @@
+"""The `Value`: a numpy array that remembers how it was made, and the backward pass over it.
+
+micrograd's engine, with tensors: `data`, `grad`, `_prev`, `_op` and `backward()` mean what they
+mean there. The maths of every op lives in `ops.py`; this file only records the graph and walks it.
+`backward()` runs exactly the steps that `backward_steps()` yields, so a stepper shows backward itself.
+"""
+import threading
+from contextlib import contextmanager
+
+import numpy as np
+
+from . import ops
+
+_state = threading.local()
+_NO_ATTRS = {}
+
+
+def is_grad_enabled():
+    return getattr(_state, "enabled", True)
+
+
+@contextmanager
+def no_grad():
+    """Record no graph inside this block (evaluation, parameter updates). Per thread."""
+    previous = is_grad_enabled()
+    _state.enabled = False
+    try:
+        yield
+    finally:
+        _state.enabled = previous
+
+
+def _contains_value(data):
+    return isinstance(data, Value) or (isinstance(data, (list, tuple)) and any(map(_contains_value, data)))
+
+
+def as_float_array(data, dtype=None):
+    """Check what a user hands over and return it as a floating-point ndarray (ints become float64)."""
+    if isinstance(data, Value):
+        data = data.data
+    elif isinstance(data, (list, tuple)) and _contains_value(data):
+        raise TypeError("Value() got a list holding Values; combine Values with tensorgrad.stack(...) "
+                        "so that gradients can flow back into them")
+    try:
+        array = np.asarray(data, dtype=dtype)
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"Value() needs rectangular numeric data (lists of equal lengths); got {_short(data)}: "
+                         f"{error}") from None
+    kind = array.dtype.kind
+    if kind == "f":
+        return array
+    if kind in "iub":
+        return array.astype(np.float64)
+    what = {"c": "complex numbers", "U": "strings", "S": "bytes", "O": "Python objects"}.get(kind, str(array.dtype))
+    raise TypeError(f"Value() holds real numbers only; got {what}: {_short(data)}")
+
+
+def _short(obj, limit=60):
+    text = repr(obj)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _lift(other, like):
+    """Turn the other operand of an arithmetic op into a Value; Python numbers take `like`'s dtype."""
+    if isinstance(other, Value):
+        return other
+    if isinstance(other, (int, float)):
+        return Value(np.array(other, dtype=like.data.dtype))
+    return Value(other)
+
+
+def apply(op, parents, attrs=_NO_ATTRS):
+    """Run `op` forward on the parents' data and record the node (unless no graph is needed)."""
+    data = op.forward(*[p.data for p in parents], **attrs)
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # numpy hands back scalars for 0-d results
+    out = object.__new__(Value)
+    out.data, out._grad, out.label = data, None, ""
+    if is_grad_enabled() and any(p.requires_grad for p in parents):
+        out._prev, out._fn, out._attrs, out.requires_grad = parents, op, attrs, True
+    else:
+        out._prev, out._fn, out._attrs, out.requires_grad = (), None, None, False
+    return out
+
+
+def elementwise(op, a, b, *more_attrs):
+    """Apply a broadcasting binary op; a shape mismatch is reported with both shapes."""
+    try:
+        return apply(op, (a, b), *more_attrs)
+    except ValueError:
+        try:
+            np.broadcast_shapes(a.shape, b.shape)
+        except ValueError:
+            raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+        raise
+
+
+def normalize_axis(axis, ndim, where, *, extra=0):
+    """One axis (int) or several (tuple) as non-negative ints, checked against ndim (+extra for stack)."""
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    result = []
+    for ax in axes:
+        if isinstance(ax, bool) or not isinstance(ax, (int, np.integer)):
+            raise TypeError(f"{where}: axis must be an int or a tuple of ints, got {axis!r}")
+        if not -(ndim + extra) <= ax < ndim + extra:
+            raise ValueError(f"{where}: axis {ax} is out of range for a Value with {ndim} dimension(s)")
+        result.append(int(ax) % (ndim + extra))
+    if len(set(result)) != len(result):
+        raise ValueError(f"{where}: repeated axis in {axis!r}")
+    return tuple(sorted(result)) if isinstance(axis, (tuple, list)) else result[0]
+
+
+class Value:
+    """A tensor of floats with a gradient, and the op and parents that produced it."""
+    __slots__ = ("data", "_grad", "_prev", "_fn", "_attrs", "label", "requires_grad")
+    __array_ufunc__ = None  # numpy defers to us: np.float64(2) * v calls v.__rmul__ and gives a Value
+
+    def __init__(self, data, label="", requires_grad=True, dtype=None):
+        self.data = as_float_array(data, dtype)
+        self._grad, self._prev, self._fn, self._attrs = None, (), None, None
+        self.label, self.requires_grad = label, bool(requires_grad)
+
+    # ---- what it holds ----
+    @property
+    def grad(self):
+        if self._grad is None:
+            self._grad = np.zeros_like(self.data)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):  # `p.grad = 0` (micrograd's zero_grad) works and keeps the shape
+        self._grad = None if value is None else np.array(np.broadcast_to(value, self.data.shape), self.data.dtype)
+
+    @property
+    def _op(self):
+        return self._fn.label(self._attrs) if self._fn is not None else ""
+
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    size = property(lambda self: self.data.size)
+    dtype = property(lambda self: self.data.dtype)
+    T = property(lambda self: self.transpose())
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a Value with one element; this one has shape {self.shape}")
+        return self.data.item()
+
+    def detach(self):
+        """The same data as a new leaf that no gradient flows through."""
+        return Value(self.data, requires_grad=False)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.array(self.data, dtype=dtype, copy=copy) if copy else np.asarray(self.data, dtype=dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __len__(self):
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d Value (a single number)")
+        return len(self.data)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self):
+        if self.data.size > 16:
+            d = self.data
+            return (f"Value(shape={self.shape}, dtype={self.dtype}, data=[min {d.min():.4g}, mean {d.mean():.4g}, "
+                    f"max {d.max():.4g}], grad norm={np.linalg.norm(self.grad):.4g})")
+        return f"Value(data={_format(self.data)}, grad={_format(self.grad)})"
+
+    # ---- arithmetic: numbers and arrays on either side become Values ----
+    def __add__(self, other): return elementwise(ops.add, self, _lift(other, self))
+    def __radd__(self, other): return elementwise(ops.add, _lift(other, self), self)
+    def __sub__(self, other): return elementwise(ops.sub, self, _lift(other, self))
+    def __rsub__(self, other): return elementwise(ops.sub, _lift(other, self), self)
+    def __mul__(self, other): return elementwise(ops.mul, self, _lift(other, self))
+    def __rmul__(self, other): return elementwise(ops.mul, _lift(other, self), self)
+    def __truediv__(self, other): return elementwise(ops.div, self, _lift(other, self))
+    def __rtruediv__(self, other): return elementwise(ops.div, _lift(other, self), self)
+    def __rpow__(self, other): return elementwise(ops.power, _lift(other, self), self)
+    def __neg__(self): return apply(ops.neg, (self,))
+    def __abs__(self): return self.abs()
+
+    def __pow__(self, other):
+        if isinstance(other, (int, float, np.number)) and not isinstance(other, bool):
+            return apply(ops.pow_const, (self,), {"p": other})  # a number exponent: micrograd's `x**3`
+        return elementwise(ops.power, self, _lift(other, self))
+
+    def __matmul__(self, other):
+        return _matmul(self, _lift(other, self))
+
+    def __rmatmul__(self, other):
+        return _matmul(_lift(other, self), self)
+
+    # ---- elementwise functions ----
+    def relu(self): return apply(ops.relu, (self,))
+    def tanh(self): return apply(ops.tanh, (self,))
+    def sigmoid(self): return apply(ops.sigmoid, (self,))
+    def exp(self): return apply(ops.exp, (self,))
+    def log(self): return apply(ops.log, (self,))
+    def sqrt(self): return apply(ops.sqrt, (self,))
+    def abs(self): return apply(ops.abs_, (self,))
+
+    # ---- reductions ----
+    def sum(self, axis=None, keepdims=False): return self._reduce(ops.sum_, axis, keepdims)
+    def mean(self, axis=None, keepdims=False): return self._reduce(ops.mean, axis, keepdims)
+    def max(self, axis=None, keepdims=False): return self._reduce(ops.max_, axis, keepdims)
+    def min(self, axis=None, keepdims=False): return self._reduce(ops.min_, axis, keepdims)
+
+    def _reduce(self, op, axis, keepdims):
+        if axis is not None:
+            axis = normalize_axis(axis, self.ndim, op.name)
+            axis = axis if isinstance(axis, tuple) else (axis,)
+        if self.data.size == 0 and op in (ops.max_, ops.min_):
+            raise ValueError(f"{op.name}() of an empty Value of shape {self.shape}")
+        return apply(op, (self,), {"axis": axis, "keepdims": bool(keepdims)})
+
+    def softmax(self, axis=-1):
+        return apply(ops.softmax, (self,), {"axis": normalize_axis(axis, self.ndim, "softmax")})
+
+    def log_softmax(self, axis=-1):
+        return apply(ops.log_softmax, (self,), {"axis": normalize_axis(axis, self.ndim, "log_softmax")})
+
+    # ---- shape ----
+    def reshape(self, *shape):
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        try:
+            return apply(ops.reshape, (self,), {"shape": shape})
+        except (ValueError, TypeError):
+            raise ValueError(f"reshape: cannot reshape a Value of shape {self.shape} ({self.size} elements) "
+                             f"into {shape}") from None
+
+    def transpose(self, *axes):
+        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        axes = axes or tuple(reversed(range(self.ndim)))
+        if sorted(normalize_axis(a, self.ndim, "transpose") for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of {self.shape}")
+        return apply(ops.transpose, (self,), {"axes": tuple(a % self.ndim for a in axes)})
+
+    def __getitem__(self, index):
+        index = _index_data(index)
+        try:
+            return apply(ops.getitem, (self,), {"index": index})
+        except (IndexError, TypeError, ValueError) as error:
+            raise IndexError(f"cannot index a Value of shape {self.shape} with {_short(index)}: {error}") from None
+
+    # ---- the backward pass ----
+    def backward(self, grad=None):
+        """Add d(self)/d(leaf) to every leaf's grad (seeded with ones, or with `grad`)."""
+        for _ in self.backward_steps(grad):
+            pass
+
+    def backward_steps(self, grad=None):
+        """Yield one `Step` per non-leaf node, in the order backward runs them, each already applied."""
+        if not self.requires_grad:
+            raise ValueError("backward() on a Value that needs no gradient: it was made under no_grad() "
+                             "or only from requires_grad=False data")
+        if grad is None:
+            seed = np.ones_like(self.data)
+        else:
+            seed = np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise ValueError(f"backward: grad has shape {seed.shape} but the Value has shape {self.shape}")
+        return _run_steps(self, seed)
+
+
+def _format(array):
+    if array.ndim == 0:
+        return str(array[()])
+    return np.array2string(array, separator=", ", precision=6).replace("\n", "")
+
+
+def _index_data(index):
+    """Indices may be Values (e.g. labels); the index itself is data, never differentiated."""
+    if isinstance(index, tuple):
+        return tuple(_index_data(i) for i in index)
+    if isinstance(index, Value):
+        return index.data.astype(np.intp)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _matmul(a, b):
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least one dimension "
+                         "(use * to scale by a number)")
+    try:
+        return apply(ops.matmul, (a, b))
+    except ValueError:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: the inner dimensions "
+                         f"({a.shape[-1]} and {b.shape[-2] if b.ndim > 1 else b.shape[0]}) must match, "
+                         "and batch dimensions must broadcast") from None
+
+
+class Contribution:
+    """What one backward step adds to one parent's gradient. Unpacks as `(parent, grad)`."""
+    __slots__ = ("parent", "grad", "summed_axes", "shape_before")
+
+    def __init__(self, parent, grad, summed_axes, shape_before):
+        self.parent, self.grad, self.summed_axes, self.shape_before = parent, grad, summed_axes, shape_before
+
+    def __iter__(self):
+        return iter((self.parent, self.grad))
+
+    @property
+    def note(self):
+        """Says when broadcasting was undone: which axes of the upstream-shaped gradient were summed."""
+        if not self.summed_axes:
+            return ""
+        return (f"broadcast undone: summed over axes {self.summed_axes}, "
+                f"{self.shape_before} -> {self.parent.shape}")
+
+
+class Step:
+    """One node of the backward pass: its upstream `grad` and what it passed to each parent."""
+    __slots__ = ("node", "grad", "contributions")
+
+    def __init__(self, node, grad, contributions):
+        self.node, self.grad, self.contributions = node, grad, contributions
+
+    @property
+    def op(self):
+        return self.node._op
+
+    @property
+    def formula(self):
+        """The local rule for each operand, with g = the gradient arriving at this node."""
+        names = operand_names(self.node)
+        return "; ".join(f"grad_{n} = {self.node._fn.formula(i)}" for i, n in enumerate(names))
+
+    def __repr__(self):
+        return f"Step({self.op!r}, node shape {self.node.shape}, {len(self.contributions)} contribution(s))"
+
+
+def operand_names(node):
+    """a, b for ordinary ops; x0, x1, ... for stack and concatenate."""
+    n = len(node._prev)
+    return ("a", "b")[:n] if not callable(node._fn.vjps) else tuple(f"x{i}" for i in range(n))
+
+
+def _topological_order(root):
+    """Nodes that need a gradient, each after all its parents; iterative, so any depth works."""
+    order, seen, stack = [], {root}, [(root, iter(root._prev))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if parent.requires_grad and parent not in seen:
+                seen.add(parent)
+                stack.append((parent, iter(parent._prev)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _accumulate(node, grad):
+    if node._grad is None:
+        node._grad = np.array(grad, dtype=node.data.dtype)  # a copy: grad may be a view of another's grad
+    else:
+        node._grad += grad
+
+
+def _run_steps(root, seed):
+    order = _topological_order(root)
+    for node in order:  # intermediate nodes start every pass from zero; leaves accumulate
+        if node._fn is not None:
+            node._grad = None
+    _accumulate(root, seed)
+    for node in reversed(order):
+        if node._fn is None:
+            continue
+        g, inputs, contributions = node._grad, [p.data for p in node._prev], []
+        for i, parent in enumerate(node._prev):
+            if not parent.requires_grad:
+                continue  # nobody needs this gradient (input data, labels): skip its cost entirely
+            grad = node._fn.vjp(i, g, node.data, inputs, node._attrs)
+            if type(grad) is not np.ndarray:
+                grad = np.asarray(grad)
+            shape_before = grad.shape
+            grad, axes = ops.unbroadcast(grad, parent.data.shape)
+            _accumulate(parent, grad)
+            contributions.append(Contribution(parent, grad, axes, shape_before))
+        yield Step(node, g, contributions)

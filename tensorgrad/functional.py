@@ -1,0 +1,56 @@
+"""Ops on several Values at once: `stack`, `concatenate`, `where`, `maximum`.
+
+Their maths is in `ops.py` like every other op's; here the operands are checked and turned into Values.
+"""
+import numpy as np
+
+from . import ops
+from .engine import Value, apply, as_float_array, elementwise, normalize_axis, _lift
+
+
+def _values(values, where):
+    if isinstance(values, Value) or not isinstance(values, (list, tuple)) or not values:
+        raise TypeError(f"{where} takes a non-empty list of Values or arrays")
+    like = next((v for v in values if isinstance(v, Value)), None) or Value(values[0])
+    return tuple(_lift(v, like) for v in values)
+
+
+def stack(values, axis=0):
+    """Join same-shaped Values along a new axis."""
+    values = _values(values, "stack")
+    shapes = {v.shape for v in values}
+    if len(shapes) > 1:
+        raise ValueError(f"stack: all Values need the same shape; got {[v.shape for v in values]}")
+    axis = normalize_axis(axis, values[0].ndim, "stack", extra=1)
+    return apply(ops.stack, values, {"axis": axis})
+
+
+def concatenate(values, axis=0):
+    """Join Values along an existing axis; the other axes must agree."""
+    values = _values(values, "concatenate")
+    if any(v.ndim == 0 for v in values):
+        raise ValueError("concatenate: 0-d Values have no axis to join along; use stack")
+    axis = normalize_axis(axis, values[0].ndim, "concatenate")
+    rest = {v.shape[:axis] + v.shape[axis + 1:] if v.ndim == values[0].ndim else None for v in values}
+    if len(rest) > 1:
+        raise ValueError(f"concatenate: shapes {[v.shape for v in values]} differ off axis {axis}")
+    return apply(ops.concatenate, values, {"axis": axis})
+
+
+def where(cond, a, b):
+    """`a` where `cond` is true, else `b` (broadcasting); the condition itself gets no gradient."""
+    cond = np.asarray(cond.data if isinstance(cond, Value) else cond).astype(bool)
+    like = a if isinstance(a, Value) else b if isinstance(b, Value) else Value(a)
+    a, b = _lift(a, like), _lift(b, like)
+    try:
+        np.broadcast_shapes(cond.shape, a.shape, b.shape)
+    except ValueError:
+        raise ValueError(f"where: shapes {cond.shape} (cond), {a.shape} and {b.shape} cannot be broadcast "
+                         "together") from None
+    return apply(ops.where, (a, b), {"cond": cond})
+
+
+def maximum(a, b):
+    """Elementwise maximum; where a == b each side gets half the gradient (as in PyTorch)."""
+    like = a if isinstance(a, Value) else b if isinstance(b, Value) else Value(as_float_array(a))
+    return elementwise(ops.maximum, _lift(a, like), _lift(b, like))

@@ -1,0 +1,247 @@
+"""Every primitive op, defined once: forward, one vector-Jacobian product per operand, and its formula.
+
+An op's backward is written for the *broadcast* shape of its output; the engine reduces each
+gradient back to its operand's shape in one place (`unbroadcast`), so no rule repeats that work.
+In the vjps `g` is the upstream gradient dL/d(out), `out` the op's output, and `a`, `b` its inputs.
+The formulas are data, read by `backward_steps()`, the graph drawing and the stepper widget.
+"""
+import numpy as np
+
+
+class Op:
+    """A primitive: `forward(*inputs, **attrs)`, and for operand i `vjps[i](g, out, *inputs, **attrs)`.
+
+    Ops with any number of operands (stack, concatenate) give one vjp taking the operand's index first.
+    """
+    __slots__ = ("name", "forward", "vjps", "formulas")
+
+    def __init__(self, name, forward, vjps, formulas):
+        self.name, self.forward, self.vjps, self.formulas = name, forward, vjps, formulas
+
+    def vjp(self, i, g, out, inputs, attrs):
+        if callable(self.vjps):
+            return self.vjps(i, g, out, *inputs, **attrs)
+        return self.vjps[i](g, out, *inputs, **attrs)
+
+    def formula(self, i):
+        """The rule for operand i, as `grad_i = ...` in terms of g, out and the inputs."""
+        return self.formulas if isinstance(self.formulas, str) else self.formulas[i]
+
+    def label(self, attrs):
+        """How the graph drawing names this node: `sum(axis=0)`, `**3`, `[0, 1:]`."""
+        if not attrs:
+            return self.name
+        if self.name == "**":
+            return f"**{attrs['p']:g}"
+        if self.name == "getitem":
+            return f"[{_format_index(attrs['index'])}]"
+        shown = ", ".join(f"{k}={v}" for k, v in attrs.items() if k != "cond" and v is not None and v is not False)
+        return f"{self.name}({shown})"
+
+    def __repr__(self):
+        return f"Op({self.name!r})"
+
+
+def _format_index(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    def one(p):
+        if isinstance(p, slice):
+            return ":".join("" if v is None else str(v) for v in (p.start, p.stop, p.step)).rstrip(":") or ":"
+        if p is None:
+            return "None"
+        if p is Ellipsis:
+            return "..."
+        return np.array2string(np.asarray(p), separator=",") if np.ndim(p) else str(p)
+    return ", ".join(one(p) for p in parts)
+
+
+def unbroadcast(grad, shape):
+    """Sum `grad` down to `shape`, undoing numpy broadcasting; also return the summed axes.
+
+    Broadcasting copies an operand along new leading axes and along axes where it has size 1, so
+    by the chain rule its gradient is the sum of the upstream gradient over exactly those axes.
+    """
+    if grad.shape == shape:
+        return grad, ()
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    return grad.sum(axis=axes).reshape(shape), axes
+
+
+# ---- elementwise arithmetic -------------------------------------------------------------------
+
+add = Op("+", np.add, (lambda g, out, a, b: g, lambda g, out, a, b: g), ("g", "g"))
+sub = Op("-", np.subtract, (lambda g, out, a, b: g, lambda g, out, a, b: -g), ("g", "-g"))
+mul = Op("*", np.multiply, (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a), ("g * b", "g * a"))
+div = Op("/", np.divide, (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
+         ("g / b", "-g * a / b**2"))
+neg = Op("neg", np.negative, (lambda g, out, a: -g,), ("-g",))
+
+
+def _pow_vjp_base(g, out, a, b):
+    # where the exponent is 0 the derivative is 0, even at a == 0 (PyTorch agrees)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(b == 0, 0.0, g * b * a ** (b - 1))
+
+
+def _pow_vjp_exponent(g, out, a, b):
+    # d(a**b)/db = a**b * log(a); at a == 0 with b >= 0 PyTorch takes the limit 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((a == 0) & (b >= 0), 0.0, g * out * np.log(a))
+
+
+def _pow_forward(a, b):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.power(a, b)
+
+
+power = Op("pow", _pow_forward, (_pow_vjp_base, _pow_vjp_exponent), ("g * b * a**(b-1)", "g * a**b * log(a)"))
+
+
+def _powc_forward(a, p):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.power(a, p)
+
+
+def _powc_vjp(g, out, a, p):
+    if p == 0:
+        return np.zeros_like(g * a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return g * p * a ** (p - 1)
+
+
+# a number as exponent is an attribute of the op, as in micrograd: `x**3` has one operand
+pow_const = Op("**", _powc_forward, (_powc_vjp,), ("g * p * a**(p-1)",))
+
+
+def _maximum_vjp(g, out, a, b):
+    # ties split the gradient in half, as PyTorch does
+    return g * ((a > b) + 0.5 * (a == b))
+
+
+maximum = Op("maximum", np.maximum, (_maximum_vjp, lambda g, out, a, b: _maximum_vjp(g, out, b, a)),
+             ("g * ([a > b] + [a == b] / 2)", "g * ([b > a] + [a == b] / 2)"))
+where = Op("where", lambda a, b, cond: np.where(cond, a, b),
+           (lambda g, out, a, b, cond: np.where(cond, g, 0.0), lambda g, out, a, b, cond: np.where(cond, 0.0, g)),
+           ("g where cond, else 0", "g where not cond, else 0"))
+
+# ---- elementwise functions ------------------------------------------------------------------
+
+
+def _sigmoid(a):
+    # exp(-logaddexp(0, -a)) = 1 / (1 + exp(-a)) without overflow for large negative a
+    return np.exp(-np.logaddexp(0, -a))
+
+
+relu = Op("relu", lambda a: np.maximum(a, 0), (lambda g, out, a: g * (a > 0),), ("g * [a > 0]",))
+tanh = Op("tanh", np.tanh, (lambda g, out, a: g * (1 - out * out),), ("g * (1 - out**2)",))
+sigmoid = Op("sigmoid", _sigmoid, (lambda g, out, a: g * out * (1 - out),), ("g * out * (1 - out)",))
+exp = Op("exp", np.exp, (lambda g, out, a: g * out,), ("g * out",))
+log = Op("log", np.log, (lambda g, out, a: g / a,), ("g / a",))
+sqrt = Op("sqrt", np.sqrt, (lambda g, out, a: g / (2 * out),), ("g / (2 * out)",))
+abs_ = Op("abs", np.abs, (lambda g, out, a: g * np.sign(a),), ("g * sign(a)",))
+
+# ---- reductions (axis is None or a tuple of non-negative ints, normalised by the engine) --------
+
+
+def _expand(g, a, axis, keepdims):
+    """Put back the reduced axes of g (as size 1) so it broadcasts against a."""
+    if keepdims:
+        return g
+    if axis is None:
+        return np.reshape(g, (1,) * a.ndim)
+    return np.expand_dims(g, axis)
+
+
+def _count(a, axis):
+    return a.size if axis is None else int(np.prod([a.shape[i] for i in axis]))
+
+
+def _extreme_vjp(g, out, a, axis, keepdims):
+    # ties share the gradient equally, as PyTorch's amax/amin do
+    hit = a == _expand(out, a, axis, keepdims)
+    return _expand(g, a, axis, keepdims) * hit / hit.sum(axis=axis, keepdims=True)
+
+
+sum_ = Op("sum", lambda a, axis, keepdims: np.sum(a, axis=axis, keepdims=keepdims),
+          (lambda g, out, a, axis, keepdims: np.broadcast_to(_expand(g, a, axis, keepdims), a.shape),),
+          ("g copied along the summed axes",))
+mean = Op("mean", lambda a, axis, keepdims: np.mean(a, axis=axis, keepdims=keepdims),
+          (lambda g, out, a, axis, keepdims: np.broadcast_to(_expand(g, a, axis, keepdims) / _count(a, axis), a.shape),),
+          ("g / n copied along the averaged axes",))
+max_ = Op("max", lambda a, axis, keepdims: np.max(a, axis=axis, keepdims=keepdims), (_extreme_vjp,),
+          ("g to the maxima (split among ties), 0 elsewhere",))
+min_ = Op("min", lambda a, axis, keepdims: np.min(a, axis=axis, keepdims=keepdims), (_extreme_vjp,),
+          ("g to the minima (split among ties), 0 elsewhere",))
+
+
+def _softmax(a, axis):
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _log_softmax(a, axis):
+    shifted = a - a.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+softmax = Op("softmax", _softmax,
+             (lambda g, out, a, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),),
+             ("out * (g - sum(g * out))",))
+log_softmax = Op("log_softmax", _log_softmax,
+                 (lambda g, out, a, axis: g - np.exp(out) * g.sum(axis=axis, keepdims=True),),
+                 ("g - softmax(a) * sum(g)",))
+
+# ---- shape and indexing ---------------------------------------------------------------------
+
+reshape = Op("reshape", lambda a, shape: np.reshape(a, shape),
+             (lambda g, out, a, shape: np.reshape(g, a.shape),), ("g reshaped back to a.shape",))
+transpose = Op("transpose", lambda a, axes: np.transpose(a, axes),
+               (lambda g, out, a, axes: np.transpose(g, np.argsort(axes)),), ("g with the axes permuted back",))
+
+
+def _getitem_vjp(g, out, a, index):
+    grad = np.zeros_like(a, dtype=np.result_type(a, g))
+    np.add.at(grad, index, g)  # add.at, not assignment: a repeated index collects every gradient
+    return grad
+
+
+getitem = Op("getitem", lambda a, index: a[index], (_getitem_vjp,), ("g scatter-added into zeros at the index",))
+
+
+def _concat_vjp(i, g, out, *inputs, axis):
+    start = sum(x.shape[axis] for x in inputs[:i])
+    return np.take(g, range(start, start + inputs[i].shape[axis]), axis=axis)
+
+
+stack = Op("stack", lambda *inputs, axis: np.stack(inputs, axis=axis),
+           lambda i, g, out, *inputs, axis: np.take(g, i, axis=axis), "g[i] along the stacked axis")
+concatenate = Op("concat", lambda *inputs, axis: np.concatenate(inputs, axis=axis), _concat_vjp,
+                 "g's slice for operand i along the joined axis")
+
+# ---- linear algebra -------------------------------------------------------------------------
+
+
+def _as_matrices(g, a, b):
+    """Lift 1-D operands to matrices as np.matmul does, so both vjps are plain matrix products."""
+    if b.ndim == 1:
+        g, b = g[..., None], b[:, None]
+    if a.ndim == 1:
+        g, a = g[..., None, :], a[None, :]
+    return g, a, b
+
+
+def _matmul_vjp_a(g, out, a, b):
+    g, a2, b2 = _as_matrices(g, a, b)
+    grad = g @ np.swapaxes(b2, -1, -2)
+    return grad[..., 0, :] if a.ndim == 1 else grad
+
+
+def _matmul_vjp_b(g, out, a, b):
+    g, a2, b2 = _as_matrices(g, a, b)
+    grad = np.swapaxes(a2, -1, -2) @ g
+    return grad[..., 0] if b.ndim == 1 else grad
+
+
+matmul = Op("@", np.matmul, (_matmul_vjp_a, _matmul_vjp_b), ("g @ b.T", "a.T @ g"))
