@@ -171,6 +171,10 @@ class Value:
                     f"max {d.max():.4g}], grad norm={np.linalg.norm(self.grad):.4g})")
         return f"Value(data={_format(self.data)}, grad={_format(self.grad)})"
 
+    def _repr_html_(self):  # a bare `v` at the end of a notebook cell: a small table of data and grad
+        from .viz import value_html
+        return value_html(self)
+
     # ---- arithmetic: numbers and arrays on either side become Values ----
     def __add__(self, other): return elementwise(ops.add, self, _lift(other, self))
     def __radd__(self, other): return elementwise(ops.add, _lift(other, self), self)
