@@ -1,0 +1,197 @@
+"""Walk through a real backward pass one node at a time.
+
+`Stepper` is the model: it replays `root.backward_steps()` (the very steps `backward()` runs) and can go
+back, restoring every gradient to what it was after step k. `BackwardStepper` is a thin ipywidgets view
+around it: the graph drawing with the current node highlighted, a panel explaining the step, and
+first/previous/next/last buttons, a slider and a play control that all call the model.
+"""
+import html
+import re
+
+import numpy as np
+
+from ..engine import _accumulate, _topological_order, operand_names
+from ._deps import require
+
+
+class Stepper:
+    """The state of a backward pass in progress: `step` of `num_steps` done, gradients as after `step`.
+
+    Creating a Stepper zeroes the gradients of every node of the graph, so that stepping to the end
+    gives exactly what `root.backward()` gives on a fresh graph, and `goto(0)` shows all zeros.
+    """
+
+    def __init__(self, root, grad=None):
+        self.root = root
+        self.nodes = _topological_order(root)
+        self.num_steps = sum(node._fn is not None for node in self.nodes)
+        for node in self.nodes:
+            node._grad = None
+        self.steps = []  # the Steps taken from backward_steps() so far, replayed when going back
+        self._pending = root.backward_steps(grad)
+        self.step = 0
+
+    @property
+    def current(self):
+        """The last step done (the one to explain), or None before the first."""
+        return self.steps[self.step - 1] if self.step else None
+
+    def next(self):
+        self.goto(self.step + 1)
+
+    def prev(self):
+        self.goto(self.step - 1)
+
+    def reset(self):
+        self.goto(0)
+
+    def finish(self):
+        self.goto(self.num_steps)
+
+    def goto(self, k):
+        """Make the gradients what they are after k steps of backward (k is clipped to 0..num_steps)."""
+        k = max(0, min(int(k), self.num_steps))
+        if k < self.step or self.step < len(self.steps):
+            self._replay(min(k, len(self.steps)))
+        while len(self.steps) < k:  # new ground: let the real backward pass run one more node
+            self.steps.append(next(self._pending))
+        self.step = k
+
+    def _replay(self, k):
+        """Rebuild the gradients after k recorded steps by re-adding their contributions in order."""
+        for node in self.nodes:
+            node._grad = None
+        if k:
+            _accumulate(self.root, self.steps[0].grad)  # the seed: dL/d(root)
+        for step in self.steps[:k]:
+            for parent, grad in step.contributions:
+                _accumulate(parent, grad)
+        self.step = k
+
+    @property
+    def processed(self):
+        """Nodes whose step has run."""
+        return [s.node for s in self.steps[:self.step]]
+
+    @property
+    def computed(self):
+        """Nodes that hold some gradient so far (the root once started, and every parent reached)."""
+        done = {self.root} if self.step else set()
+        done.update(p for s in self.steps[:self.step] for p, _ in s.contributions)
+        return done
+
+    def contributions_to(self, node):
+        """Every (step number, op, gradient) that has flowed into `node` so far: fan-out made visible."""
+        return [(i + 1, s.op, c.grad) for i, s in enumerate(self.steps[:self.step])
+                for c in s.contributions if c.parent is node]
+
+
+_FILLABLE = {"g", "out", "a", "b", "p", "log", "sign", "sum", "softmax", "T"}
+
+
+def _fmt(array, limit=6):
+    array = np.asarray(array)
+    if array.size > limit:
+        return f"<{'x'.join(map(str, array.shape))} tensor>"
+    if array.ndim == 0:
+        return f"{array.item():.4g}"
+    return np.array2string(array, precision=4, separator=", ", suppress_small=True).replace("\n", "")
+
+
+def filled_formula(step, i):
+    """Operand i's rule with the step's numbers put in for g, out, a, b (for small tensors)."""
+    node = step.node
+    rule = node._fn.formula(i)
+    values = {"g": step.grad, "out": node.data, "p": (node._attrs or {}).get("p", np.nan)}
+    values.update(zip(("a", "b"), (p.data for p in node._prev)))
+    words = set(re.findall(r"[A-Za-z_]+", rule))
+    if not words <= _FILLABLE or any(np.size(values[w]) > 6 for w in words & values.keys()):
+        return rule
+    return re.sub(r"\b(g|out|a|b|p)\b", lambda m: _fmt(values[m.group(1)]), rule)
+
+
+def _name(node):
+    what = node.label or (f"the output of {node._op}" if node._fn is not None else "a constant")
+    return f"{what} {node.shape}"
+
+
+def explain(stepper):
+    """HTML for the panel: the op, its rule with numbers, upstream grad, each parent's contribution."""
+    step = stepper.current
+    if step is None:
+        return (f"<p><b>Step 0 of {stepper.num_steps}.</b> No gradient computed yet. Press <i>next</i>: "
+                "backward starts at the output with dL/d(out) = 1 and walks the graph backwards.</p>")
+    esc = html.escape
+    names = operand_names(step.node)
+    rows = [f"<p><b>Step {stepper.step} of {stepper.num_steps}: <code>{esc(step.op)}</code></b> "
+            f"producing {esc(_name(step.node))}</p>",
+            f"<p>upstream gradient g = dL/d(out): <code>{esc(_fmt(step.grad))}</code></p><ul>"]
+    for i, name in enumerate(names):
+        rows.append(f"<li>rule: <code>grad_{name} = {esc(filled_formula(step, i))}</code></li>")
+    rows.append("</ul>")
+    for c in step.contributions:
+        rows.append(f"<p>adds <code>{esc(_fmt(c.grad))}</code> to {esc(_name(c.parent))}")
+        if c.note:
+            rows.append(f"<br><i>{esc(c.note)}: the value was copied along those axes in the forward pass, "
+                        "so its gradient is the sum of the copies' gradients</i>")
+        flows = stepper.contributions_to(c.parent)
+        if len(flows) > 1:  # fan-out: the chain rule's += made visible
+            parts = " + ".join(f"{_fmt(g)} (step {k}, {esc(op)})" for k, op, g in flows)
+            rows.append(f"<br>it feeds {len(flows)} ops so far; running sum: {parts} = "
+                        f"<code>{esc(_fmt(c.parent.grad))}</code>")
+        rows.append("</p>")
+    return "".join(rows)
+
+
+class BackwardStepper:
+    """An ipywidgets view of a `Stepper`: display it in a notebook and press next, or call `.next()`."""
+
+    def __init__(self, root, grad=None, *, max_nodes=400, rankdir="LR"):
+        widgets = require("ipywidgets")
+        self.model = Stepper(root, grad)
+        self.max_nodes, self.rankdir = max_nodes, rankdir
+        buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
+                   for name in ("first", "prev", "next", "last")}
+        for name, action in (("first", self.reset), ("prev", self.prev), ("next", self.next), ("last", self.finish)):
+            buttons[name].on_click(lambda _button, action=action: action())
+        self.buttons = buttons
+        self.slider = widgets.IntSlider(value=0, min=0, max=self.model.num_steps, description="step",
+                                        continuous_update=True)
+        self.play = widgets.Play(value=0, min=0, max=self.model.num_steps, interval=700, description="play")
+        self.speed = widgets.IntSlider(value=700, min=100, max=2000, step=100, description="ms/step")
+        widgets.jslink((self.speed, "value"), (self.play, "interval"))
+        self.slider.observe(lambda change: self.goto(change["new"]), names="value")
+        self.play.observe(lambda change: self.goto(change["new"]), names="value")
+        self.graph = widgets.HTML()
+        self.panel = widgets.HTML()
+        controls = widgets.HBox([*buttons.values(), self.play, self.slider, self.speed])
+        self.widget = widgets.VBox([controls, self.graph, self.panel])
+        self._refresh()
+
+    # the programmatic face: the buttons call exactly these
+    step = property(lambda self: self.model.step)
+    num_steps = property(lambda self: self.model.num_steps)
+    current = property(lambda self: self.model.current)
+
+    def next(self): self.goto(self.model.step + 1)
+    def prev(self): self.goto(self.model.step - 1)
+    def reset(self): self.goto(0)
+    def finish(self): self.goto(self.model.num_steps)
+
+    def goto(self, k):
+        if k != self.model.step or not self.graph.value:
+            self.model.goto(k)
+            self._refresh()
+
+    def _refresh(self):
+        from ..viz import draw_dot, render_svg
+        model = self.model
+        current = model.current.node if model.current else None
+        dot = draw_dot(model.root, self.rankdir, highlight=current, computed=model.computed,
+                       max_nodes=self.max_nodes)
+        self.graph.value = render_svg(dot)
+        self.panel.value = explain(model)
+        self.slider.value = self.play.value = model.step  # their observers see an unchanged step: no loop
+
+    def _repr_mimebundle_(self, **kwargs):  # displaying the stepper displays its widget
+        return self.widget._repr_mimebundle_(**kwargs)
