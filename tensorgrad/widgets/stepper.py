@@ -189,7 +189,7 @@ class BackwardStepper:
         current = model.current.node if model.current else None
         dot = draw_dot(model.root, self.rankdir, highlight=current, computed=model.computed,
                        max_nodes=self.max_nodes)
-        self.graph.value = render_svg(dot)
+        self.graph.value = f'<div style="overflow:auto; max-height:560px">{render_svg(dot)}</div>'
         self.panel.value = explain(model)
         self.slider.value = self.play.value = model.step  # their observers see an unchanged step: no loop
 
