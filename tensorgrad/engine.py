@@ -13,6 +13,7 @@ from . import ops
 
 _state = threading.local()
 _NO_ATTRS = {}
+_NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
 
 
 def is_grad_enabled():
@@ -61,12 +62,16 @@ def _short(obj, limit=60):
 
 
 def _lift(other, like):
-    """Turn the other operand of an arithmetic op into a Value; Python numbers take `like`'s dtype."""
+    """Turn the other operand of an arithmetic op into a Value; numbers (Python or numpy) take `like`'s dtype.
+
+    The new Value is tracked when `like` is (`c + 1` as in micrograd) and not when `like` is data
+    (`x / 255` on an input batch stays data, so backward never computes a gradient towards it).
+    """
     if isinstance(other, Value):
         return other
-    if isinstance(other, (int, float)):
-        return Value(np.array(other, dtype=like.data.dtype))
-    return Value(other)
+    if isinstance(other, _NUMBER):
+        return Value(np.array(other, dtype=like.data.dtype), requires_grad=like.requires_grad)
+    return Value(other, requires_grad=like.requires_grad)
 
 
 def apply(op, parents, attrs=_NO_ATTRS):
@@ -189,8 +194,9 @@ class Value:
     def __abs__(self): return self.abs()
 
     def __pow__(self, other):
-        if isinstance(other, (int, float, np.number)) and not isinstance(other, bool):
-            return apply(ops.pow_const, (self,), {"p": other})  # a number exponent: micrograd's `x**3`
+        if isinstance(other, _NUMBER) and not isinstance(other, bool):
+            p = other.item() if isinstance(other, np.generic) else other  # float32 stays float32
+            return apply(ops.pow_const, (self,), {"p": p})  # a number exponent: micrograd's `x**3`
         return elementwise(ops.power, self, _lift(other, self))
 
     def __matmul__(self, other):
@@ -295,9 +301,10 @@ def _matmul(a, b):
     try:
         return apply(ops.matmul, (a, b))
     except ValueError:
-        raise ValueError(f"matmul: {a.shape} @ {b.shape}: the inner dimensions "
-                         f"({a.shape[-1]} and {b.shape[-2] if b.ndim > 1 else b.shape[0]}) must match, "
-                         "and batch dimensions must broadcast") from None
+        n, m = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
+        why = (f"the inner dimensions ({n} and {m}) must match" if n != m else
+               f"the batch dimensions {a.shape[:-2]} and {b.shape[:-2]} cannot be broadcast together")
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: {why}") from None
 
 
 class Contribution:

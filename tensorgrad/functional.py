@@ -11,7 +11,8 @@ from .engine import Value, apply, as_float_array, elementwise, normalize_axis, _
 def _values(values, where):
     if isinstance(values, Value) or not isinstance(values, (list, tuple)) or not values:
         raise TypeError(f"{where} takes a non-empty list of Values or arrays")
-    like = next((v for v in values if isinstance(v, Value)), None) or Value(values[0])
+    like = next((v for v in values if isinstance(v, Value)), None)
+    like = Value(values[0]) if like is None else like
     return tuple(_lift(v, like) for v in values)
 
 

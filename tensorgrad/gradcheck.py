@@ -15,7 +15,8 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: fn must return a Value, got {type(out).__name__}")
     weights = np.random.default_rng(seed).standard_normal(out.shape)
-    out.backward(weights)
+    if out.requires_grad:  # else no gradient reaches any input: autograd says zero everywhere
+        out.backward(weights)
 
     def projected(args):
         with no_grad():

@@ -117,7 +117,7 @@ pow_const = Op("**", _powc_forward, (_powc_vjp,), ("g * p * a**(p-1)",))
 
 def _maximum_vjp(g, out, a, b):
     # ties split the gradient in half, as PyTorch does
-    return g * ((a > b) + 0.5 * (a == b))
+    return g * (a > b) + g * (a == b) * 0.5
 
 
 maximum = Op("maximum", np.maximum, (_maximum_vjp, lambda g, out, a, b: _maximum_vjp(g, out, b, a)),
@@ -161,7 +161,7 @@ def _count(a, axis):
 def _extreme_vjp(g, out, a, axis, keepdims):
     # ties share the gradient equally, as PyTorch's amax/amin do
     hit = a == _expand(out, a, axis, keepdims)
-    return _expand(g, a, axis, keepdims) * hit / hit.sum(axis=axis, keepdims=True)
+    return _expand(g, a, axis, keepdims) * hit / hit.sum(axis=axis, keepdims=True, dtype=a.dtype)
 
 
 sum_ = Op("sum", lambda a, axis, keepdims: np.sum(a, axis=axis, keepdims=keepdims),

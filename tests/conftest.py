@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-settings.register_profile("tensorgrad", max_examples=30, deadline=None)
+settings.register_profile("tensorgrad", max_examples=60, deadline=None)
 settings.load_profile("tensorgrad")
 
 

@@ -61,3 +61,18 @@ def check(fn, *inputs, torch_fn=None, rtol=1e-10, atol=1e-12, seed=0):
         assert v.grad.shape == v.shape, f"input {k}: grad shape {v.grad.shape} != data shape {v.shape}"
         np.testing.assert_allclose(v.grad, want, rtol=rtol, atol=atol, err_msg=f"gradient of input {k}")
     return out, [v for v, _ in leaves]
+
+
+def readme_example(a, b):
+    """The original README's expression (micrograd's test_more_ops): runs on Values and on torch tensors."""
+    c = a + b
+    d = a * b + b**3
+    c += c + 1
+    c += 1 + c + (-a)
+    d += d * 2 + (b + a).relu()
+    d += 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g += 10.0 / f
+    return g

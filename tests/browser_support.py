@@ -1,0 +1,98 @@
+"""What the browser tests need: Debian's Chromium under Playwright, and Voila / JupyterLab servers.
+
+Servers listen on 127.0.0.1 on a free port, without a token, and are stopped whatever happens.
+Playwright's own browser downloads are never used: it drives /usr/bin/chromium.
+"""
+import contextlib
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def chromium_path():
+    """The browser, or a skip naming the one install command (a failure under CI, where it must exist)."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        message = "Debian's Chromium is not installed: apt-get install chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (under CI a missing browser is a failure: .ci/run installs it)")
+        pytest.skip(message)
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_until_ready(url, process, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited early with code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@contextlib.contextmanager
+def server(args, ready_path, log_name):
+    """Start a Jupyter server command on a free port; yield its base URL; always stop it."""
+    port = free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = open(ARTIFACTS / f"{log_name}.log", "w")
+    process = subprocess.Popen([sys.executable, "-m", *args, f"--port={port}"], stdout=log,
+                               stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_ready(base + ready_path, process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def voila(notebook):
+    """Serve one notebook as an app, as a teacher would with `voila notebooks/NAME.ipynb`."""
+    return server(["voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1"], "/", "voila-" + notebook.stem)
+
+
+def jupyterlab(root_dir):
+    """JupyterLab on `root_dir`, no token, with the app object exposed so tests can run commands."""
+    return server(["jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+                   "--IdentityProvider.token=", "--ServerApp.password=", "--expose-app-in-browser",
+                   f"--ServerApp.root_dir={root_dir}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
+                   "jupyterlab.NeverCheckForUpdate"], "/api", "jupyterlab")
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page, name):
+    """Keep a picture of the page as a test artefact when a check fails."""
+    try:
+        yield
+    except BaseException:
+        ARTIFACTS.mkdir(exist_ok=True)
+        with contextlib.suppress(Exception):
+            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        raise
