@@ -161,6 +161,9 @@ class Value:
     def __float__(self):
         return float(self.item())
 
+    def __bool__(self):  # a Value is an object, as in micrograd: compare its numbers through .data
+        return True
+
     def __len__(self):
         if self.ndim == 0:
             raise TypeError("len() of a 0-d Value (a single number)")
@@ -288,9 +291,13 @@ def _index_data(index):
     if isinstance(index, tuple):
         return tuple(_index_data(i) for i in index)
     if isinstance(index, Value):
-        return index.data.astype(np.intp)
+        index = index.data
+        if np.any(index != np.round(index)):
+            raise IndexError(f"a Value used as an index must hold whole numbers, got {_short(index)}")
+        return index.astype(np.intp)
     if isinstance(index, list):
-        return np.asarray(index)
+        array = np.asarray(index)
+        return array.astype(np.intp) if array.size == 0 else array  # x[[]] selects nothing
     return index
 
 
@@ -353,13 +360,17 @@ def operand_names(node):
     return ("a", "b")[:n] if not callable(node._fn.vjps) else tuple(f"x{i}" for i in range(n))
 
 
-def _topological_order(root):
-    """Nodes that need a gradient, each after all its parents; iterative, so any depth works."""
+def topological_order(root, needing_grad=True):
+    """The graph's nodes, each after all its parents, in `_prev` order (the same on every run).
+
+    Backward wants only the nodes that need a gradient; a drawing wants them all. Iterative, so any
+    depth works.
+    """
     order, seen, stack = [], {root}, [(root, iter(root._prev))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if parent.requires_grad and parent not in seen:
+            if (parent.requires_grad or not needing_grad) and parent not in seen:
                 seen.add(parent)
                 stack.append((parent, iter(parent._prev)))
                 break
@@ -369,7 +380,7 @@ def _topological_order(root):
     return order
 
 
-def _accumulate(node, grad):
+def accumulate_grad(node, grad):
     if node._grad is None:
         node._grad = np.array(grad, dtype=node.data.dtype)  # a copy: grad may be a view of another's grad
     else:
@@ -377,11 +388,11 @@ def _accumulate(node, grad):
 
 
 def _run_steps(root, seed):
-    order = _topological_order(root)
+    order = topological_order(root)
     for node in order:  # intermediate nodes start every pass from zero; leaves accumulate
         if node._fn is not None:
             node._grad = None
-    _accumulate(root, seed)
+    accumulate_grad(root, seed)
     for node in reversed(order):
         if node._fn is None:
             continue
@@ -394,6 +405,6 @@ def _run_steps(root, seed):
                 grad = np.asarray(grad)
             shape_before = grad.shape
             grad, axes = ops.unbroadcast(grad, parent.data.shape)
-            _accumulate(parent, grad)
+            accumulate_grad(parent, grad)
             contributions.append(Contribution(parent, grad, axes, shape_before))
         yield Step(node, g, contributions)

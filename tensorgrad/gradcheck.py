@@ -7,7 +7,8 @@ from .engine import Value, no_grad
 def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
     """Compare the gradients of `fn(*inputs)` with finite differences; True, or AssertionError saying where.
 
-    The output is projected on a fixed random tensor first, so every output element is checked at once.
+    The output is first reduced to one number, sum(w * out) with fixed random weights w, so a single
+    backward pass checks every output element at once; the numbers reported are derivatives of that sum.
     Inputs are copied to float64 Values; pass Values or arrays.
     """
     values = [Value(np.array(x.data if isinstance(x, Value) else x, dtype=np.float64)) for x in inputs]
@@ -32,6 +33,6 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-4, seed=0):
             v.data[index] = original
             numeric, analytic = (plus - minus) / (2 * eps), v.grad[index]
             if not np.isclose(analytic, numeric, atol=atol, rtol=rtol):
-                raise AssertionError(f"gradcheck: input {k} at index {index}: autograd gives {analytic:.6g}, "
-                                     f"finite differences give {numeric:.6g}")
+                raise AssertionError(f"gradcheck: input {k} at index {index}: d(sum(w * out))/dx is {analytic:.6g} "
+                                     f"by autograd but {numeric:.6g} by finite differences")
     return True

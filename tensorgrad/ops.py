@@ -35,8 +35,9 @@ class Op:
             return f"**{attrs['p']:g}"
         if self.name == "getitem":
             return f"[{_format_index(attrs['index'])}]"
-        shown = ", ".join(f"{k}={v}" for k, v in attrs.items() if k != "cond" and v is not None and v is not False)
-        return f"{self.name}({shown})"
+        shown = ", ".join(f"{k}={v[0] if isinstance(v, tuple) and len(v) == 1 else v}"
+                          for k, v in attrs.items() if k != "cond" and v is not None and v is not False)
+        return f"{self.name}({shown})" if shown else self.name
 
     def __repr__(self):
         return f"Op({self.name!r})"
@@ -63,10 +64,14 @@ def unbroadcast(grad, shape):
     """
     if grad.shape == shape:
         return grad, ()
-    lead = grad.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1)
+    axes = broadcast_axes(shape, grad.shape)
     return grad.sum(axis=axes).reshape(shape), axes
+
+
+def broadcast_axes(shape, grown):
+    """The axes of `grown` that broadcasting `shape` to it added: new leading axes, and size-1 axes that grew."""
+    lead = len(grown) - len(shape)
+    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grown[lead + i] != 1)
 
 
 # ---- elementwise arithmetic -------------------------------------------------------------------

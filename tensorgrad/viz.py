@@ -14,7 +14,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from . import ops
-from .engine import Value
+from .engine import Value, topological_order
 from .widgets._deps import require
 
 DONE = "#c7e9c0"       # fill: gradient already computed
@@ -41,28 +41,8 @@ def trace(root):
     """
     if not isinstance(root, Value):
         raise TypeError(f"trace() takes a Value, got {type(root).__name__}")
-    nodes, edges, seen, stack = [], [], {root}, [(root, iter(root._prev))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent not in seen:
-                seen.add(parent)
-                stack.append((parent, iter(parent._prev)))
-                break
-        else:
-            stack.pop()
-            nodes.append(node)
-            edges.extend((parent, node) for parent in node._prev)
-    return nodes, edges
-
-
-def broadcast_axes(shape, grown):
-    """The axes of `grown` that broadcasting `shape` to it added: new leading axes and size-1 axes that grew.
-
-    Backward sums the gradient over exactly these axes (`ops.unbroadcast`).
-    """
-    lead = len(grown) - len(shape)
-    return tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1 and grown[lead + i] != 1)
+    nodes = topological_order(root, needing_grad=False)
+    return nodes, [(parent, node) for node in nodes for parent in node._prev]
 
 
 def operand_broadcast_axes(node, i):
@@ -74,7 +54,7 @@ def operand_broadcast_axes(node, i):
         grown = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + node._prev[i].shape[-2:]
     else:
         return ()
-    return broadcast_axes(node._prev[i].shape, grown)
+    return ops.broadcast_axes(node._prev[i].shape, grown)
 
 
 def draw_dot(root, rankdir="LR", *, max_elements=16, highlight=None, computed=None, show_grad=True,

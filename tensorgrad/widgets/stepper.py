@@ -10,7 +10,7 @@ import re
 
 import numpy as np
 
-from ..engine import _accumulate, _topological_order, operand_names
+from ..engine import accumulate_grad, operand_names, topological_order
 from ._deps import require
 
 
@@ -23,7 +23,7 @@ class Stepper:
 
     def __init__(self, root, grad=None):
         self.root = root
-        self.nodes = _topological_order(root)
+        self.nodes = topological_order(root)
         self.num_steps = sum(node._fn is not None for node in self.nodes)
         for node in self.nodes:
             node._grad = None
@@ -62,10 +62,10 @@ class Stepper:
         for node in self.nodes:
             node._grad = None
         if k:
-            _accumulate(self.root, self.steps[0].grad)  # the seed: dL/d(root)
+            accumulate_grad(self.root, self.steps[0].grad)  # the seed: dL/d(root)
         for step in self.steps[:k]:
             for parent, grad in step.contributions:
-                _accumulate(parent, grad)
+                accumulate_grad(parent, grad)
         self.step = k
 
     @property

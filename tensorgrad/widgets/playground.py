@@ -1,0 +1,273 @@
+"""A neural-network playground on our engine (the TensorFlow Playground idea, inside Jupyter).
+
+`PlaygroundModel` is plain Python: a configuration (dataset, noise, hidden sizes, activation,
+learning rate, steps) becomes data, a network and an optimiser; `train()` runs `fit` with a
+`TrainingPlot` as its callback, and every frame also draws what each first-layer neuron has learned
+(its activation over the plane). `Playground` is the thin ipywidgets view: controls, Train/Stop/Reset
+buttons and two images.
+
+Train runs through `training.start`: in a background thread inside a kernel, so the kernel stays free
+to hear Stop (Voila has no interrupt button), and synchronously elsewhere (scripts, tests), where
+there is no one to press Stop and a thread would only make results timing-dependent.
+"""
+import html
+import io
+
+import numpy as np
+
+from .. import datasets
+from ..nn import Linear, ReLU, Sequential, Sigmoid, Tanh
+from ..optim import SGD
+from ..train import fit
+from ._deps import require
+from .training import TrainingPlot, evaluate, grid_over, start
+
+DATASETS = {  # name -> (n_samples, noise, seed) -> (X, labels 0/1); noise means what the generator makes of it
+    "moons": lambda n, noise, seed: datasets.moons(n, noise=noise, seed=seed, labels="01"),
+    "circles": lambda n, noise, seed: datasets.circles(n, noise=noise, factor=0.5, seed=seed, labels="01"),
+    "spirals": lambda n, noise, seed: datasets.spirals(n, noise=2 * noise, seed=seed, labels="01"),
+    "blobs": lambda n, noise, seed: datasets.blobs(n, centers=2, cluster_std=0.5 + 5 * noise, seed=seed,
+                                                   labels="01"),
+}
+ACTIVATIONS = {"tanh": Tanh, "relu": ReLU, "sigmoid": Sigmoid}
+REBUILDS = ("dataset", "noise", "hidden", "activation", "samples", "seed")  # settings that need a new net or data
+
+
+def parse_hidden(hidden):
+    """Hidden layer widths from text like "16,16" (or a list); "" means no hidden layer: a linear model."""
+    if isinstance(hidden, str):
+        parts = [p.strip() for p in hidden.split(",") if p.strip()]
+        if not all(p.isdigit() for p in parts):
+            raise ValueError(f"hidden sizes are positive whole numbers separated by commas, like 16,16; "
+                             f"got {hidden!r}")
+        hidden = [int(p) for p in parts]
+    widths = tuple(hidden)
+    if not all(isinstance(w, (int, np.integer)) and 1 <= w <= 256 for w in widths):
+        raise ValueError(f"each hidden size must be a whole number from 1 to 256, got {hidden!r}")
+    return widths
+
+
+class PlaygroundModel:
+    """Data, network, optimiser and plots for one playground configuration (see `configure`).
+
+    Inputs are standardised (zero mean, unit variance) so that one learning rate suits every dataset;
+    the network is Linear layers with `activation` between them and one output score, trained with
+    binary cross-entropy on labels 0/1 by plain SGD. The same seed gives the same data and initial
+    weights, so `reset()` returns exactly to the start.
+    """
+
+    def __init__(self, dataset="moons", noise=0.15, hidden="8,8", activation="tanh", lr=0.3, steps=300,
+                 samples=200, seed=0, *, every=None, min_interval=0.5, resolution=50, max_units=16):
+        self.dataset, self.noise, self.hidden, self.activation = dataset, noise, hidden, activation
+        self.lr, self.steps, self.samples, self.seed = lr, steps, samples, seed
+        self.resolution, self.max_units = resolution, max_units
+        self.plot = TrainingPlot(every=every, min_interval=min_interval, resolution=resolution)
+        self.plot.listeners.append(self._draw_neurons)
+        self.neuron_figure = require("matplotlib.figure", "demo").Figure(dpi=72)
+        require("matplotlib.backends.backend_agg", "demo").FigureCanvasAgg(self.neuron_figure)
+        self.configure()
+
+    def configure(self, **settings):
+        """Change settings (the keyword arguments of the constructor); data and net are rebuilt if needed."""
+        unknown = set(settings) - {*REBUILDS, "lr", "steps"}
+        if unknown:
+            raise TypeError(f"unknown playground setting(s) {sorted(unknown)}; known: {[*REBUILDS, 'lr', 'steps']}")
+        merged = {name: getattr(self, name) for name in (*REBUILDS, "lr", "steps")} | settings
+        _check(merged)
+        merged["hidden"] = parse_hidden(merged["hidden"])
+        rebuild = not hasattr(self, "net") or any(merged[k] != getattr(self, k) for k in REBUILDS)
+        for name, value in merged.items():
+            setattr(self, name, value)
+        if rebuild:
+            self.reset()
+        self.optimizer.lr = self.lr
+
+    def reset(self):
+        """Fresh data and initial weights from the seed, empty curves, and the untrained model drawn."""
+        X, self.y = DATASETS[self.dataset](self.samples, self.noise, self.seed)
+        self.X = (X - X.mean(axis=0)) / X.std(axis=0)
+        rng = np.random.default_rng(self.seed)
+        widths = [2, *self.hidden, 1]
+        layers = []
+        for i in range(len(widths) - 1):
+            layers += [Linear(widths[i], widths[i + 1], rng=rng), ACTIVATIONS[self.activation]()]
+        self.net = Sequential(*layers[:-1])
+        self.optimizer = SGD(self.net.parameters(), lr=self.lr)
+        self._layout_neurons()
+        self.plot.clear()
+        self.plot.model, self.plot.X, self.plot.y, self.plot.steps = self.net, self.X, self.y, None
+        self.plot.draw()
+
+    @property
+    def step(self):
+        """Training steps taken since the last reset."""
+        return self.plot.history["step"][-1] if self.plot.history["step"] else 0
+
+    def train(self, steps=None):
+        """Train `steps` (default `self.steps`) more steps, drawing frames as they are due; `stop()` ends early."""
+        return fit(self.net, self.X, self.y, loss="bce", optimizer=self.optimizer, steps=steps or self.steps,
+                   callbacks=[self.plot])
+
+    def stop(self):
+        """End the run in progress after its current step (or, if none runs, the next run after its first)."""
+        self.plot.stop()
+
+    def neuron_maps(self):
+        """Each first-layer unit's activation over the plot's grid: shape (units, resolution, resolution)."""
+        if not self.hidden:
+            return np.zeros((0, self.resolution, self.resolution))
+        first = Sequential(*self.net.layers[:2])  # the first Linear and its activation
+        _, _, points = grid_over(self.X, self.resolution)
+        return evaluate(first, points).T.reshape(-1, self.resolution, self.resolution)
+
+    def _layout_neurons(self):
+        """One small panel per first-layer unit (up to max_units), laid out again when the net changes."""
+        figure = self.neuron_figure
+        figure.clear()
+        shown = min(self.hidden[0], self.max_units) if self.hidden else 0
+        self._neuron_images = []
+        if not shown:
+            figure.set_size_inches(2.6, 0.4)
+            figure.text(0.5, 0.5, "no hidden layer: a linear model", ha="center", va="center", fontsize=9)
+            return
+        cols = min(shown, 8)
+        rows = -(-shown // cols)
+        height = 1.15 * rows + 0.35
+        figure.set_size_inches(max(1.15 * cols + 0.1, 2.0), height)
+        figure.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=1 - 0.3 / height, wspace=0.08, hspace=0.08)
+        axes = figure.subplots(rows, cols, squeeze=False).ravel()
+        for ax in axes:
+            ax.set_axis_off()
+        self._neuron_images = [ax.imshow(np.zeros((2, 2)), origin="lower", cmap="RdBu", aspect="auto")
+                               for ax in axes[:shown]]
+        which = "unit by unit" if shown == self.hidden[0] else f"its first {shown} of {self.hidden[0]} units"
+        figure.suptitle(f"first layer, {which}", fontsize=9, y=0.995, va="top")
+
+    def _draw_neurons(self, plot):
+        for image, activation in zip(self._neuron_images, self.neuron_maps()):
+            limit = max(np.abs(activation).max(), 1e-9)
+            image.set_data(activation)
+            image.set_clim(-limit, limit)
+        buffer = io.BytesIO()
+        self.neuron_figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+        self.neurons_png = buffer.getvalue()
+
+
+def _check(settings):
+    if settings["dataset"] not in DATASETS:
+        raise ValueError(f"dataset must be one of {list(DATASETS)}, got {settings['dataset']!r}")
+    if settings["activation"] not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {list(ACTIVATIONS)}, got {settings['activation']!r}")
+    if not 0 <= settings["noise"] <= 1:
+        raise ValueError(f"noise must be between 0 and 1, got {settings['noise']!r}")
+    if not settings["lr"] > 0:
+        raise ValueError(f"the learning rate must be > 0, got {settings['lr']!r}")
+    for name in ("steps", "samples"):
+        if not isinstance(settings[name], (int, np.integer)) or settings[name] < 1:
+            raise ValueError(f"{name} must be a positive whole number, got {settings[name]!r}")
+
+
+class Playground:
+    """The playground in a notebook: pick data and a net, press Train, watch boundary and neurons evolve.
+
+    `background`: train in a thread (default: inside a kernel; see the module docstring). The buttons
+    call `train()`, `stop()` and `reset()`, which tests may call too; `wait()` joins a training thread.
+    """
+
+    def __init__(self, model=None, *, background=None, **settings):
+        widgets = require("ipywidgets")
+        if model is not None and settings:
+            raise TypeError(f"Playground takes a PlaygroundModel or settings for a new one, not both; "
+                            f"got both a model and {sorted(settings)}")
+        self.model = model if model is not None else PlaygroundModel(**settings)
+        self.background, self.thread = background, None
+        m = self.model
+        self.controls = {
+            "dataset": widgets.Dropdown(options=list(DATASETS), value=m.dataset, description="data"),
+            "noise": widgets.FloatSlider(value=m.noise, min=0, max=0.5, step=0.01, description="noise"),
+            "hidden": widgets.Text(value=",".join(map(str, m.hidden)), description="hidden",
+                                   placeholder="e.g. 16,16", continuous_update=False),
+            "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=m.activation, description="activation"),
+            "lr": widgets.FloatLogSlider(value=m.lr, base=10, min=-3, max=1, step=0.1, description="learning rate"),
+            "steps": widgets.IntSlider(value=m.steps, min=10, max=3000, step=10, description="steps"),
+        }
+        for name, control in self.controls.items():
+            control.style.description_width = "90px"
+            control.observe(lambda change, name=name: self._configure(name, change["new"]), names="value")
+        self.buttons = {name: widgets.Button(description=name, icon=icon)
+                        for name, icon in (("Train", "play"), ("Stop", "stop"), ("Reset", "refresh"))}
+        self.buttons["Train"].on_click(lambda _button: self.train())
+        self.buttons["Stop"].on_click(lambda _button: self.stop())
+        self.buttons["Reset"].on_click(lambda _button: self.reset())
+        self.status = widgets.HTML()
+        self.image = widgets.Image(format="png")
+        self.neurons = widgets.Image(format="png")
+        m.plot.listeners.append(self._show)
+        panel = widgets.VBox([*self.controls.values(), widgets.HBox(list(self.buttons.values())), self.status])
+        self.widget = widgets.VBox([widgets.HBox([panel, self.neurons]), self.image])
+        self._show()
+
+    @property
+    def running(self):
+        return self.thread is not None and self.thread.is_alive()
+
+    def train(self):
+        if not self.running:
+            self.model.plot.stop_requested = False  # forget a Stop pressed while idle; cleared here, not in
+            self.thread = start(self._train, self.background)  # the thread, so a quick Stop is never lost
+
+    def _train(self):
+        self.buttons["Train"].disabled = True
+        self._say(f"training {self.model.steps} steps...")
+        try:
+            self.model.train()
+            self._say(None)
+        except Exception as error:  # in a thread nobody would see it: show it in the widget too
+            self._say(f"training failed: {type(error).__name__}: {error}", error=True)
+            raise
+        finally:
+            self.buttons["Train"].disabled = False
+
+    def stop(self):
+        self.model.stop()
+
+    def wait(self, timeout=None):
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def reset(self):
+        self._halt()
+        self.model.reset()  # its first frame reaches the images through the plot's listener
+
+    def _halt(self):
+        """Stop a running training and wait for it, before the data or the net change under it."""
+        if self.running:
+            self.stop()
+            self.wait()
+
+    def _configure(self, name, value):
+        if name in REBUILDS:
+            self._halt()
+        try:
+            self.model.configure(**{name: value})
+        except ValueError as error:
+            self._say(str(error), error=True)
+            return
+        self._say(None)
+
+    def _show(self, _plot=None):
+        self.image.value = self.model.plot.png
+        self.neurons.value = self.model.neurons_png
+        self._say(None)
+
+    def _say(self, message, error=False):
+        """The status line: a message, or else the step, loss and accuracy reached."""
+        history = self.model.plot.history
+        if message is None:
+            message = (f"step {self.model.step}: loss {history['loss'][-1]:.4f}, accuracy {history['accuracy'][-1]:.1%}"
+                       if history["step"] else "untrained: press Train")
+        colour = "#b00020" if error else "inherit"
+        self.status.value = f"<span style='color:{colour}'>{html.escape(message)}</span>"
+
+    def _repr_mimebundle_(self, **kwargs):  # displaying the playground displays its widget
+        return self.widget._repr_mimebundle_(**kwargs)
