@@ -8,7 +8,7 @@ Moons, circles, blobs and digits come from scikit-learn (`pip install -e '.[demo
 """
 import numpy as np
 
-from .widgets._deps import require
+from ._deps import require
 
 LABELS = ("pm1", "01", "int")
 

@@ -16,7 +16,7 @@ from .engine import no_grad
 from .nn import MLP, Linear, ReLU, Sequential
 from .optim import SGD, Adam
 from .train import accuracy, fit
-from .widgets._deps import require
+from ._deps import require
 
 POINT_SETS = {  # 2-D datasets with two classes, labels -1/+1
     "moons": lambda: datasets.moons(n_samples=100, noise=0.1),

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import ops
 from .engine import Value, topological_order
-from .widgets._deps import require
+from ._deps import require
 
 DONE = "#c7e9c0"       # fill: gradient already computed
 PENDING = "#eeeeee"    # fill: gradient not computed yet

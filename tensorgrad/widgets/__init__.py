@@ -1,5 +1,10 @@
-"""Jupyter widgets: the backward-pass stepper and live training plots.
+"""Jupyter widgets: the backward-pass stepper, live training plots and the playground.
 
 Each widget is a plain-Python model (state and stepping, importable without Jupyter) plus a thin
 ipywidgets view around it; ipywidgets and matplotlib are imported only when a view is built.
 """
+from .playground import Playground, PlaygroundModel
+from .stepper import BackwardStepper, Stepper
+from .training import LivePlot, TrainingPlot
+
+__all__ = ["BackwardStepper", "Stepper", "LivePlot", "TrainingPlot", "Playground", "PlaygroundModel"]

@@ -19,7 +19,7 @@ from .. import datasets
 from ..nn import Linear, ReLU, Sequential, Sigmoid, Tanh
 from ..optim import SGD
 from ..train import fit
-from ._deps import require
+from .._deps import require
 from .training import TrainingPlot, evaluate, grid_over, start
 
 DATASETS = {  # name -> (n_samples, noise, seed) -> (X, labels 0/1); noise means what the generator makes of it

@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from ..engine import accumulate_grad, operand_names, topological_order
-from ._deps import require
+from .._deps import require
 
 
 class Stepper:

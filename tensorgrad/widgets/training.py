@@ -25,7 +25,7 @@ import time
 import numpy as np
 
 from ..engine import Value, no_grad
-from ._deps import require
+from .._deps import require
 
 FRAMES = 25  # frames per run when `every` is chosen automatically
 

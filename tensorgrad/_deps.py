@@ -1,4 +1,4 @@
-"""Import an optional library where it is needed, or say which extra installs it."""
+"""Import an optional library where it is needed (the engine needs numpy only), or say which extra installs it."""
 import importlib
 
 
