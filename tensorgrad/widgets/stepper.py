@@ -166,6 +166,8 @@ class BackwardStepper:
         self.panel = widgets.HTML()
         controls = widgets.HBox([*buttons.values(), self.play, self.slider, self.speed])
         self.widget = widgets.VBox([controls, self.graph, self.panel])
+        for part, name in ((self.widget, ""), (self.graph, "-graph"), (self.panel, "-panel")):
+            part.add_class("tensorgrad-stepper" + name)  # names for styling and for the browser tests
         self._refresh()
 
     # the programmatic face: the buttons call exactly these
