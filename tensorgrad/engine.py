@@ -11,13 +11,17 @@ import numpy as np
 
 from . import ops
 
-_state = threading.local()
+class _GradMode(threading.local):
+    enabled = True  # each thread starts recording graphs
+
+
+_state = _GradMode()
 _NO_ATTRS = {}
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
 
 
 def is_grad_enabled():
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 @contextmanager
@@ -81,7 +85,7 @@ def apply(op, parents, attrs=_NO_ATTRS):
         data = np.asarray(data)  # numpy hands back scalars for 0-d results
     out = object.__new__(Value)
     out.data, out._grad, out.label = data, None, ""
-    if is_grad_enabled() and any(p.requires_grad for p in parents):
+    if _state.enabled and any(p.requires_grad for p in parents):
         out._prev, out._fn, out._attrs, out.requires_grad = parents, op, attrs, True
     else:
         out._prev, out._fn, out._attrs, out.requires_grad = (), None, None, False
@@ -381,10 +385,19 @@ def topological_order(root, needing_grad=True):
 
 
 def accumulate_grad(node, grad):
-    if node._grad is None:
-        node._grad = np.array(grad, dtype=node.data.dtype)  # a copy: grad may be a view of another's grad
+    """Add a contribution to node's gradient: the chain rule's `+=`.
+
+    A leaf gets an array of its own, added to in place (optimisers and users may change it). An
+    intermediate node may share the first contribution's array, since it is only ever replaced, never
+    changed in place: that saves a copy per node.
+    """
+    if node._fn is None:
+        if node._grad is None:
+            node._grad = np.array(grad, dtype=node.data.dtype)
+        else:
+            node._grad += grad
     else:
-        node._grad += grad
+        node._grad = grad if node._grad is None else node._grad + grad
 
 
 def _run_steps(root, seed):

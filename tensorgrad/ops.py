@@ -169,11 +169,18 @@ def _extreme_vjp(g, out, a, axis, keepdims):
     return _expand(g, a, axis, keepdims) * hit / hit.sum(axis=axis, keepdims=True, dtype=a.dtype)
 
 
+def _spread(g, shape):
+    """g copied out to `shape` (np.broadcast_to's Python overhead costs more than this copy here)."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
+
+
 sum_ = Op("sum", lambda a, axis, keepdims: np.sum(a, axis=axis, keepdims=keepdims),
-          (lambda g, out, a, axis, keepdims: np.broadcast_to(_expand(g, a, axis, keepdims), a.shape),),
+          (lambda g, out, a, axis, keepdims: _spread(_expand(g, a, axis, keepdims), a.shape),),
           ("g copied along the summed axes",))
 mean = Op("mean", lambda a, axis, keepdims: np.mean(a, axis=axis, keepdims=keepdims),
-          (lambda g, out, a, axis, keepdims: np.broadcast_to(_expand(g, a, axis, keepdims) / _count(a, axis), a.shape),),
+          (lambda g, out, a, axis, keepdims: _spread(_expand(g, a, axis, keepdims) / _count(a, axis), a.shape),),
           ("g / n copied along the averaged axes",))
 max_ = Op("max", lambda a, axis, keepdims: np.max(a, axis=axis, keepdims=keepdims), (_extreme_vjp,),
           ("g to the maxima (split among ties), 0 elsewhere",))
