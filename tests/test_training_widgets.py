@@ -310,6 +310,8 @@ def test_playground_trains_draws_and_resets_to_its_initial_state():
     first_weights = [p.data.copy() for p in model.net.parameters()]
     history = model.train()
     assert model.step == 20 and model.plot.frames == 1 + 4
+    # the curves rescale after the empty first frame (a fixed 0..1 axis would hide them)
+    assert model.plot.ax_loss.get_xlim()[1] >= 20 and model.plot.ax_loss.get_ylim()[1] >= max(history.loss)
     assert history.loss[-1] < history.loss[0]
     assert model.plot.png != first_png and model.neurons_png != first_neurons
     model.train(steps=5)

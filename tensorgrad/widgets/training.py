@@ -194,9 +194,9 @@ class TrainingPlot:
             ax.relim()
             ax.autoscale_view(scaley=ax is self.ax_loss)
         if not steps:  # autoscaling keeps the old limits when there is no data: after `clear`, start afresh
-            self.ax_loss.set_xlim(0, 1)
-            self.ax_accuracy.set_xlim(0, 1)
-            self.ax_loss.set_ylim(0, 1)
+            self.ax_loss.set_xlim(0, 1, auto=True)  # auto=True: a later relim() rescales again
+            self.ax_accuracy.set_xlim(0, 1, auto=True)
+            self.ax_loss.set_ylim(0, 1, auto=True)
         self.captions[1].set_text(f"loss {loss[-1]:.4f}" if loss else "loss")
         self.captions[2].set_text(f"accuracy {acc[-1]:.1%}" if acc and not math.isnan(acc[-1]) else "accuracy")
 

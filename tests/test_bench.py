@@ -1,0 +1,37 @@
+"""The benchmark keeps running: a quick in-process run of one workload, and the harness's bookkeeping.
+
+Nothing here asserts on a time: a test that fails when the machine is busy tests the machine.
+"""
+import pytest
+
+for library in ("torch", "mygrad", "micrograd"):
+    pytest.importorskip(library, reason=f"the benchmark's contenders need {library}: pip install -e '.[bench]'")
+
+from bench.__main__ import main  # noqa: E402
+from bench.harness import FLOOR, Contender, compare  # noqa: E402
+
+
+def test_quick_per_op_run_checks_every_contender_against_the_floor(capsys):
+    assert main(["--quick", "--only", "per-op", "--threads", "native"]) == 0
+    out = capsys.readouterr().out
+    for name in (FLOOR, "tensorgrad", "PyTorch", "MyGrad", "micrograd"):
+        assert f"| {name} |" in out
+    for name in ("tensorgrad", "PyTorch", "MyGrad", "micrograd"):
+        assert f"- {name}: output and gradients = floor" in out
+    assert "MISMATCH" not in out
+    assert "| per-op | tensorgrad <= 2.5x floor |" in out  # the target row, with its verdict
+    assert "openblas" in out.lower() or "BLAS" in out  # the machine description names the BLAS in use
+
+
+def test_compare_interleaves_and_caps_slow_contenders():
+    calls = []
+
+    def contender(name, **options):
+        return Contender(name, lambda: lambda: calls.append(name) or len(calls), **options)
+
+    timings = compare([contender(FLOOR), contender("fast"), contender("slow", rounds=1)], repeats=3, warmup=1)
+    assert [len(t.seconds) for t in timings] == [3, 3, 1]
+    assert calls.count("slow") == 1  # no warm-up for a capped contender, and only its one round
+    assert calls[:2] == [FLOOR, "fast"] and calls[2:5] == ["fast", "slow", FLOOR]  # the order rotates each round
+    assert all(len(t.ratios) == len(t.seconds) for t in timings)
+    assert timings[0].ratios == [1.0, 1.0, 1.0]
