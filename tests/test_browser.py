@@ -86,3 +86,52 @@ def test_stepper_in_voila(page):
         page.keyboard.type("5")
         page.keyboard.press("Enter")
         wait_for_step(page, 5)
+
+
+NOTEBOOK_STATE = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    if (!panel || !panel.content || !panel.content.widgets) return null;
+    const code = panel.content.widgets.map(cell => cell.model).filter(model => model.type === 'code');
+    const outputs = code.flatMap(model => model.outputs.toJSON());
+    return {cells: code.length, done: code.filter(model => model.executionCount !== null).length,
+            errors: outputs.filter(o => o.output_type === 'error').map(o => o.ename + ': ' + o.evalue),
+            kernel: panel.sessionContext.session && panel.sessionContext.session.kernel
+                    ? panel.sessionContext.session.kernel.status : null};
+}"""
+
+
+def test_moons_notebook_runs_in_jupyterlab(page, tmp_path):
+    shutil.copy(NOTEBOOKS / "05_training_moons.ipynb", tmp_path)  # lab may autosave: never into the repo
+    with jupyterlab(tmp_path) as base:
+        page.goto(base + "/lab/tree/05_training_moons.ipynb")
+        page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})(); return s && s.kernel === 'idle'; }}")
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(f"""() => {{ const s = ({NOTEBOOK_STATE})();
+            return s && s.kernel === 'idle' && s.done === s.cells; }}""", timeout=2 * TIMEOUT)
+        state = page.evaluate(f"({NOTEBOOK_STATE})()")
+        assert state["errors"] == []
+        live = page.locator(".tensorgrad-liveplot-image").first  # the live plot's Image widget
+        live.scroll_into_view_if_needed()
+        live.wait_for(state="visible")
+        box = live.bounding_box()
+        assert box["width"] > 200 and box["height"] > 100  # it holds the final decision-boundary picture
+        assert live.evaluate("img => img.naturalWidth") > 200
+
+
+def test_playground_in_voila_trains_on_circles(page):
+    with voila(NOTEBOOKS / "07_playground.ipynb") as base:
+        page.goto(base + "/")
+        playground = page.locator(".tensorgrad-playground").first
+        picture = playground.locator(".tensorgrad-playground-boundary")
+        picture.wait_for(state="visible")
+        moons_src = picture.get_attribute("src")
+        playground.locator("select").first.select_option("circles")
+        page.wait_for_function("src => document.querySelector('.tensorgrad-playground-boundary').src !== src",
+                               arg=moons_src)
+        untrained_src = picture.get_attribute("src")
+        playground.get_by_role("button", name="Train").click()
+        playground.locator(".tensorgrad-playground-status", has_text=re.compile(r"step \d+: loss")).wait_for()
+        page.wait_for_function("src => document.querySelector('.tensorgrad-playground-boundary').src !== src",
+                               arg=untrained_src)
+        assert picture.evaluate("img => img.naturalWidth") > 200

@@ -205,6 +205,8 @@ class Playground:
         m.plot.listeners.append(self._show)
         panel = widgets.VBox([*self.controls.values(), widgets.HBox(list(self.buttons.values())), self.status])
         self.widget = widgets.VBox([widgets.HBox([panel, self.neurons]), self.image])
+        for part, name in ((self.widget, ""), (self.image, "-boundary"), (self.status, "-status")):
+            part.add_class("tensorgrad-playground" + name)  # names for styling and for the browser tests
         self._show()
 
     @property

@@ -228,6 +228,8 @@ class LivePlot(TrainingPlot):
         self.stop_button.on_click(lambda _button: self.stop())
         self.listeners.append(self._show)
         self.widget = widgets.VBox([self.stop_button, self.image])
+        self.widget.add_class("tensorgrad-liveplot")
+        self.image.add_class("tensorgrad-liveplot-image")
         if show and in_kernel():
             require("IPython.display").display(self.widget)
 
