@@ -384,20 +384,20 @@ def topological_order(root, needing_grad=True):
     return order
 
 
-def accumulate_grad(node, grad):
-    """Add a contribution to node's gradient: the chain rule's `+=`.
+def accumulate_grad(node, grad, fresh=False):
+    """Add a contribution to node's gradient: the chain rule's `+=`, done out of place.
 
-    A leaf gets an array of its own, added to in place (optimisers and users may change it). An
-    intermediate node may share the first contribution's array, since it is only ever replaced, never
-    changed in place: that saves a copy per node.
+    Out of place, because a contribution array may be shared: with the Steps a stepper keeps, or with
+    another node (an add passes its gradient straight on). So the first contribution is kept as it is,
+    without a copy, when it is an intermediate node's or when it is `fresh` (made for this contribution
+    alone); a leaf otherwise gets a copy of its own, which users and optimisers may change.
     """
-    if node._fn is None:
-        if node._grad is None:
-            node._grad = np.array(grad, dtype=node.data.dtype)
-        else:
-            node._grad += grad
+    if node._grad is not None:
+        node._grad = node._grad + grad
+    elif (fresh or node._fn is not None) and grad.dtype == node.data.dtype:
+        node._grad = grad
     else:
-        node._grad = grad if node._grad is None else node._grad + grad
+        node._grad = np.array(grad, dtype=node.data.dtype)
 
 
 def _run_steps(root, seed):
@@ -418,6 +418,6 @@ def _run_steps(root, seed):
                 grad = np.asarray(grad)
             shape_before = grad.shape
             grad, axes = ops.unbroadcast(grad, parent.data.shape)
-            accumulate_grad(parent, grad)
+            accumulate_grad(parent, grad, fresh=grad is not g and grad.base is None)
             contributions.append(Contribution(parent, grad, axes, shape_before))
         yield Step(node, g, contributions)
