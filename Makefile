@@ -28,7 +28,6 @@ test: $(VENV)/.test
 
 ## bench: print the benchmark tables and rewrite bench/README.md
 bench: $(VENV)/.test
-	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python -m bench
 
 ## notebooks: re-execute every notebook in place to refresh stored outputs

@@ -2,13 +2,8 @@
 
 Nothing here asserts on a time: a test that fails when the machine is busy tests the machine.
 """
-import pytest
-
-for library in ("torch", "mygrad", "micrograd"):
-    pytest.importorskip(library, reason=f"the benchmark's contenders need {library}: pip install -e '.[bench]'")
-
-from bench.__main__ import main  # noqa: E402
-from bench.harness import FLOOR, Contender, compare  # noqa: E402
+from bench.__main__ import main
+from bench.harness import FLOOR, Contender, compare
 
 
 def test_quick_per_op_run_checks_every_contender_against_the_floor(capsys):
