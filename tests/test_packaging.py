@@ -1,0 +1,35 @@
+"""The ways of installing agree: pyproject extras, conda's environment.yml and Binder's copy of it."""
+import pathlib
+import re
+
+import pytest
+
+tomllib = pytest.importorskip("tomllib")
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+CONDA_NAMES = {"graphviz": "python-graphviz"}  # the Python binding's name on conda-forge
+
+
+def conda_packages(path):
+    lines = path.read_text().splitlines()
+    return {re.split(r"[<>=:\s]", line[4:])[0] for line in lines if line.startswith("  - ")}
+
+
+def test_distribution_name_is_not_the_unrelated_tensorgrad_on_the_index():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["name"] != "tensorgrad" and project["dependencies"] == ["numpy>=1.23"]
+    readme = (ROOT / "README.md").read_text()
+    assert not re.search(r"pip install\s+(-U\s+)?tensorgrad\b(?![-\w])", readme)
+
+
+def test_conda_environments_hold_the_notebook_stack():
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    wanted = {re.split(r"[<>=\[]", req)[0] for name in ("demo", "viz", "widgets", "notebooks")
+              for req in extras[name] if not req.startswith("tensorgrad-classroom")}
+    for path in (ROOT / "environment.yml", ROOT / "binder" / "environment.yml"):
+        packages = conda_packages(path)
+        missing = {CONDA_NAMES.get(w, w) for w in wanted} - packages
+        assert not missing, f"{path.name} lacks {missing}"
+        assert "graphviz" in packages  # the dot program itself
+    assert conda_packages(ROOT / "binder" / "environment.yml") == conda_packages(ROOT / "environment.yml")
+    assert "- -e ." in (ROOT / "environment.yml").read_text()  # local conda users get tensorgrad itself
+    assert "pip install --no-deps -e ." in (ROOT / "binder" / "postBuild").read_text()
