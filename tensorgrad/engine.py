@@ -80,7 +80,10 @@ def _lift(other, like):
 
 def apply(op, parents, attrs=_NO_ATTRS):
     """Run `op` forward on the parents' data and record the node (unless no graph is needed)."""
-    data = op.forward(*[p.data for p in parents], **attrs)
+    return _node(op.forward(*[p.data for p in parents], **attrs), op, parents, attrs)
+
+
+def _node(data, op, parents, attrs=_NO_ATTRS):
     if type(data) is not np.ndarray:
         data = np.asarray(data)  # numpy hands back scalars for 0-d results
     out = object.__new__(Value)
@@ -92,10 +95,10 @@ def apply(op, parents, attrs=_NO_ATTRS):
     return out
 
 
-def elementwise(op, a, b, *more_attrs):
+def elementwise(op, a, b):
     """Apply a broadcasting binary op; a shape mismatch is reported with both shapes."""
     try:
-        return apply(op, (a, b), *more_attrs)
+        return _node(op.forward(a.data, b.data), op, (a, b))  # apply(), minus its generic unpacking
     except ValueError:
         try:
             np.broadcast_shapes(a.shape, b.shape)
@@ -407,13 +410,15 @@ def _run_steps(root, seed):
             node._grad = None
     accumulate_grad(root, seed)
     for node in reversed(order):
-        if node._fn is None:
+        fn = node._fn
+        if fn is None:
             continue
-        g, inputs, contributions = node._grad, [p.data for p in node._prev], []
-        for i, parent in enumerate(node._prev):
+        g, parents = node._grad, node._prev
+        inputs, contributions = [p.data for p in parents], []
+        for i, parent in enumerate(parents):
             if not parent.requires_grad:
                 continue  # nobody needs this gradient (input data, labels): skip its cost entirely
-            grad = node._fn.vjp(i, g, node.data, inputs, node._attrs)
+            grad = fn.vjp(i, g, node.data, inputs, node._attrs)
             if type(grad) is not np.ndarray:
                 grad = np.asarray(grad)
             shape_before = grad.shape
