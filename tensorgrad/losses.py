@@ -7,7 +7,7 @@ Each loss wants its own label convention, checked on every call (it costs little
 import numpy as np
 
 from .engine import Value
-from .functional import maximum
+from .functional import concatenate, maximum
 
 
 def svm(scores, y):
@@ -53,8 +53,13 @@ def cross_entropy(logits, labels):
 
 
 def l2_penalty(parameters):
-    """sum(p * p) over all parameters: add `alpha * l2_penalty(model.parameters())` to a loss."""
-    return sum((p * p).sum() for p in parameters)
+    """sum(p * p) over all parameters: add `alpha * l2_penalty(model.parameters())` to a loss.
+
+    The parameters are joined into one vector first: three ops per parameter become one, and the graph
+    (and the backward pass a student steps through) stays small.
+    """
+    flat = concatenate([p.reshape(-1) for p in parameters])
+    return (flat * flat).sum()
 
 
 def _paired(scores, y, where):
