@@ -68,7 +68,7 @@ def stepper_section(quick):
     except (ImportError, RuntimeError) as error:  # no ipywidgets / graphviz / `dot`
         section.notes.append(f"stepper view: not available ({error})")
         return section
-    section.rows.append(["BackwardStepper view (next: model, graph redrawn to SVG, panel)", _spread(view_times),
+    section.rows.append(["BackwardStepper view (next: model, SVG restyled, panel)", _spread(view_times),
                          str(len(view_times))])
     median = statistics.median(view_times)
     section.target("stepper", f"< {seconds(STEPPER_TARGET)} per step, re-render included", seconds(median),
@@ -78,18 +78,18 @@ def stepper_section(quick):
 
 
 def _render_breakdown(root, model):
-    """Where a view step's time goes: building the drawing, running `dot`, the HTML panel."""
-    from tensorgrad.viz import draw_dot, render_svg
+    """Where a view's time goes: the one Graphviz layout when it opens, then per step the SVG and the panel."""
+    from tensorgrad.viz import SteppingDrawing
     from tensorgrad.widgets.stepper import explain
     began = time.perf_counter()
-    dot = draw_dot(root, highlight=model.current.node, computed=model.computed)
-    drawn = time.perf_counter()
-    render_svg(dot)
-    rendered = time.perf_counter()
+    drawing = SteppingDrawing(root)
+    laid_out = time.perf_counter()
+    drawing.svg(highlight={model.current.node}, computed=model.computed)
+    restyled = time.perf_counter()
     explain(model)
     done = time.perf_counter()
-    return (f"one redraw: draw_dot {seconds(drawn - began)}, dot -> SVG {seconds(rendered - drawn)}, "
-            f"explain panel {seconds(done - rendered)}")
+    return (f"opening the view: one layout {seconds(laid_out - began)}; each step: SVG restyled "
+            f"{seconds(restyled - laid_out)}, explain panel {seconds(done - restyled)}")
 
 
 def live_plot_section(quick):

@@ -66,6 +66,16 @@ def draw_dot(root, rankdir="LR", *, max_elements=16, highlight=None, computed=No
     is already computed; they are coloured "done" and the others show "grad: pending".
     Graphs of more than `max_nodes` Values give a note instead of a drawing nobody can read.
     """
+    nodes, graphviz, dot = _start(root, rankdir, max_nodes)
+    if dot.body:  # too big: a note instead
+        return dot
+    highlight, computed = _values_set(highlight, "highlight"), _values_set(computed, "computed", none=None)
+    return _draw(dot, nodes, graphviz, lambda v: _record(v, max_elements, _grad_text(v, max_elements, show_grad, computed)),
+                 lambda v: {**_fill(v, computed), **({"color": HIGHLIGHT, "penwidth": "3"} if v in highlight else {})})
+
+
+def _start(root, rankdir, max_nodes):
+    """The graph's Values, the graphviz module and an empty Digraph (or one holding the too-big note)."""
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     nodes, _ = trace(root)
@@ -75,20 +85,90 @@ def draw_dot(root, rankdir="LR", *, max_elements=16, highlight=None, computed=No
         ops_count = sum(1 for v in nodes if v._prev)
         dot.node("too_big", f"This graph has {len(nodes)} values and {ops_count} ops: too big to draw readably.\\n"
                             f"To draw it anyway: draw_dot(root, max_nodes={len(nodes)})", shape="note")
-        return dot
-    highlight, computed = _values_set(highlight, "highlight"), _values_set(computed, "computed", none=None)
+    return nodes, graphviz, dot
+
+
+def _draw(dot, nodes, graphviz, record, style):
+    """Add each Value as a record, each op as a small node between its inputs and its output."""
     names = {v: f"n{i}" for i, v in enumerate(nodes)}
     for v in nodes:
-        emphasis = {"color": HIGHLIGHT, "penwidth": "3"} if v in highlight else {}
-        dot.node(names[v], _record(v, max_elements, show_grad, computed), shape="record", fontname="Courier",
-                 **_fill(v, computed), **emphasis)
+        dot.node(names[v], record(v), shape="record", fontname="Courier", **style(v))
         if v._prev:
             op = names[v] + "_op"
-            dot.node(op, graphviz.escape(v._op), **emphasis)
+            dot.node(op, graphviz.escape(v._op), **{k: x for k, x in style(v).items() if k in ("color", "penwidth")})
             dot.edge(op, names[v])
             for i, parent in enumerate(v._prev):
                 dot.edge(names[parent], op, **_operand_edge(v, i))
     return dot
+
+
+class SteppingDrawing:
+    """One Graphviz layout, redrawn for many states of a backward pass: what the stepper shows.
+
+    A layout takes Graphviz tens of milliseconds per hundred nodes, too slow to redo at every step.
+    So every gradient is laid out once as a placeholder of fixed size (numbers always take
+    `_FIXED_WIDTH` characters of Courier, a monospace font, so a box never changes size), and `svg()`
+    then only writes the current gradients, fills and highlight into that one SVG.
+    """
+    _TOKEN = re.compile(r">(grad )?Q@G(\d+)L(\d+)@Q*</text>")  # a whole text line, marked unlike any label
+
+    def __init__(self, root, rankdir="LR", *, max_elements=16, max_nodes=400):
+        self.max_elements = max_elements
+        nodes, graphviz, dot = _start(root, rankdir, max_nodes)
+        if not dot.body:
+            names = {v: i for i, v in enumerate(nodes)}
+            _draw(dot, nodes, graphviz, lambda v: _record(v, max_elements, self._slot(v, names[v])),
+                  lambda v: _fill(v, ()))
+        self.nodes = nodes
+        # the SVG cut at each node's group, so that a state only rewrites the groups
+        svg = render_svg(dot)
+        self._pieces = re.split(r'(<g id="node\d+" class="node">\s*<title>[^<]*</title>.*?</g>)', svg, flags=re.S)
+
+    def _slot(self, v, i):
+        if not v.requires_grad:
+            return "grad: not tracked"
+        lines = _fixed_lines(np.zeros_like(v.data), self.max_elements)
+        return _named("grad", "\n".join(f"Q@G{i}L{k}@".ljust(len(line), "Q") for k, line in enumerate(lines)))
+
+    def svg(self, highlight=(), computed=()):
+        """The drawing with `computed` Values showing their gradients (others pending) and `highlight` outlined."""
+        highlight = {f"n{i}" for i, v in enumerate(self.nodes) if v in highlight}
+        highlight |= {name + "_op" for name in highlight}
+        done = [v in computed for v in self.nodes]
+        lines = [None if not d else _fixed_lines(v.grad, self.max_elements) for v, d in zip(self.nodes, done)]
+
+        def text(match):
+            prefix, i, k = match.group(1) or "", int(match.group(2)), int(match.group(3))
+            width = len(match.group()) - len(prefix) - len("></text>")
+            shown = ("pending" if k == 0 else "") if lines[i] is None else lines[i][k]
+            return f">{prefix}{html.escape(shown.ljust(width)).replace(' ', '&#160;')}</text>"
+
+        def restyle(group):
+            name = re.search(r"<title>([^<]*)</title>", group).group(1)
+            if name in highlight:
+                group = group.replace('stroke="black"', f'stroke="{HIGHLIGHT}" stroke-width="3"')
+            if name[1:].isdigit() and done[int(name[1:])]:
+                group = group.replace(f'fill="{PENDING}"', f'fill="{DONE}"', 1)
+            return self._TOKEN.sub(text, group)
+
+        return "".join(restyle(p) if p.startswith("<g id=") else p for p in self._pieces)
+
+
+_FIXED_WIDTH = 10  # "-9999.9999" or "-2.054e+06": the widest a number gets
+
+
+def _fixed_lines(array, max_elements):
+    """A gradient as text lines whose lengths depend on its shape only, never on its values."""
+    def number(x):  # four decimals like the rest of the drawing, scientific where they would mislead
+        return (f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.3e}").rjust(_FIXED_WIDTH)
+    if array.size > max_elements or array.ndim > 2:
+        return [f"norm {number(np.linalg.norm(array))}"]
+    if array.ndim == 0:
+        return [number(array[()])]
+    rows = [" ".join(map(number, row)) for row in np.atleast_2d(array)]
+    if array.ndim == 1:
+        return [f"[{rows[0]}]"]
+    return [("[[" if k == 0 else " [") + row + ("]]" if k == len(rows) - 1 else "]") for k, row in enumerate(rows)]
 
 
 def render_svg(dot):
@@ -137,17 +217,23 @@ def _fill(v, computed):
     return {"style": "filled", "fillcolor": DONE if v in computed else PENDING}
 
 
-def _record(v, max_elements, show_grad, computed):
+def _grad_text(v, max_elements, show_grad, computed):
+    if not show_grad:
+        return None
+    if not v.requires_grad:
+        return "grad: not tracked"
+    if computed is not None and v not in computed:
+        return "grad: pending"
+    return _named("grad", _array_text(v.grad, max_elements, "grad"))
+
+
+def _record(v, max_elements, grad_text):
+    """The record label: label, shape and dtype, data, and `grad_text` (None: no grad field)."""
     fields = [str(v.label)] if v.label else []
     fields.append(f"{v.shape if v.ndim else 'scalar'} {v.dtype}")
     fields.append(_named("data", _array_text(v.data, max_elements, "data")))
-    if show_grad:
-        if not v.requires_grad:
-            fields.append("grad: not tracked")
-        elif computed is not None and v not in computed:
-            fields.append("grad: pending")
-        else:
-            fields.append(_named("grad", _array_text(v.grad, max_elements, "grad")))
+    if grad_text is not None:
+        fields.append(grad_text)
     return "{ " + " | ".join(map(_record_field, fields)) + " }"
 
 

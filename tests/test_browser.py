@@ -56,7 +56,7 @@ def stepper_graph(page):
 
 
 def pending_grads(page):
-    return stepper_graph(page).locator("text", has_text="grad: pending").count()
+    return stepper_graph(page).locator("text", has_text="pending").count()
 
 
 def test_stepper_in_voila(page):

@@ -148,8 +148,9 @@ class BackwardStepper:
 
     def __init__(self, root, grad=None, *, max_nodes=400, rankdir="LR"):
         widgets = require("ipywidgets")
+        from ..viz import SteppingDrawing
         self.model = Stepper(root, grad)
-        self.max_nodes, self.rankdir = max_nodes, rankdir
+        self.drawing = SteppingDrawing(root, rankdir, max_nodes=max_nodes)  # laid out once, restyled per step
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}
         for name, action in (("first", self.reset), ("prev", self.prev), ("next", self.next), ("last", self.finish)):
@@ -186,12 +187,10 @@ class BackwardStepper:
             self._refresh()
 
     def _refresh(self):
-        from ..viz import draw_dot, render_svg
         model = self.model
-        current = model.current.node if model.current else None
-        dot = draw_dot(model.root, self.rankdir, highlight=current, computed=model.computed,
-                       max_nodes=self.max_nodes)
-        self.graph.value = f'<div style="overflow:auto; max-height:560px">{render_svg(dot)}</div>'
+        current = {model.current.node} if model.current else ()
+        svg = self.drawing.svg(highlight=current, computed=model.computed)
+        self.graph.value = f'<div style="overflow:auto; max-height:560px">{svg}</div>'
         self.panel.value = explain(model)
         self.slider.value = self.play.value = model.step  # their observers see an unchanged step: no loop
 
