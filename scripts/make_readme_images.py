@@ -31,7 +31,7 @@ def neuron_svg():
 
 def stepper_png():
     from playwright.sync_api import sync_playwright
-    from tensorgrad.viz import render_svg
+    from tensorgrad.viz import SteppingDrawing
     x = Value([[1.0, -2.0, 0.5], [0.0, 1.0, -1.0]], label="x", requires_grad=False)
     w = Value([[0.5, -1.0], [0.25, 0.5], [-0.5, 1.0]], label="w")
     b = Value([0.1, -0.2], label="b")
@@ -40,7 +40,7 @@ def stepper_png():
     stepper = Stepper(g)
     stepper.goto(3)  # the bias step: broadcasting undone by a sum over the batch axis
     current = stepper.current.node
-    drawing = render_svg(draw_dot(g, "TB", highlight=current, computed=stepper.computed))
+    drawing = SteppingDrawing(g, "TB").svg(highlight={current}, computed=stepper.computed)  # as the widget shows it
     page_html = (f"<html><head><style>svg {{max-width: 900px; height: auto}}</style></head><body style='font-family:sans-serif;margin:8px;width:900px'>"
                  f"<div style='width:900px'>{drawing}</div>"
                  f"<div style='font-size:13px'>{explain(stepper)}</div></body></html>")
