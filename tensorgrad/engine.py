@@ -11,6 +11,7 @@ import numpy as np
 
 from . import ops
 
+
 class _GradMode(threading.local):
     enabled = True  # each thread starts recording graphs
 

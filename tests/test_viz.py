@@ -291,7 +291,7 @@ def test_broadcast_edges_are_marked_with_the_axes_backward_sums(shape_a, shape_b
 def test_broadcast_marks_agree_with_backward_across_the_seed_example():
     g = seed_example()[2]
     _, edges = parse(draw_dot(g))
-    name, marked = names(g), 0
+    marked = 0
     for step in g.backward_steps():
         for i, contribution in enumerate(step.contributions):
             assert operand_broadcast_axes(step.node, i) == contribution.summed_axes
