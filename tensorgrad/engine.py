@@ -5,6 +5,7 @@ mean there. The maths of every op lives in `ops.py`; this file only records the 
 `backward()` runs exactly the steps that `backward_steps()` yields, so a stepper shows backward itself.
 """
 import threading
+from collections import deque
 from contextlib import contextmanager
 
 import numpy as np
@@ -271,8 +272,7 @@ class Value:
     # ---- the backward pass ----
     def backward(self, grad=None):
         """Add d(self)/d(leaf) to every leaf's grad (seeded with ones, or with `grad`)."""
-        for _ in self.backward_steps(grad):
-            pass
+        deque(self.backward_steps(grad), maxlen=0)  # run every step, keeping none
 
     def backward_steps(self, grad=None):
         """Yield one `Step` per non-leaf node, in the order backward runs them, each already applied."""
