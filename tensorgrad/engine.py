@@ -170,6 +170,9 @@ class Value:
     def __float__(self):
         return float(self.item())
 
+    def __format__(self, spec):  # f"{loss:.4f}" formats the number, as f"{loss.data:.4f}" does
+        return format(self.data, spec) if spec else repr(self)
+
     def __bool__(self):  # a Value is an object, as in micrograd: compare its numbers through .data
         return True
 

@@ -421,7 +421,7 @@ def test_numpy_interop_and_scalar_conveniences():
     copy[0, 0] = 9
     assert v.data[0, 0] == 1.0
     s = (Value(1.5) * 2).sum()
-    assert f"{s.data:.4f}" == "3.0000"
+    assert f"{s.data:.4f}" == "3.0000" and f"{s:.4f}" == "3.0000" and f"{s}" == repr(s)
     assert s.data > 0 and s.data == 3.0
     if s.data > 0:  # micrograd-style control flow on a 0-d result
         pass
