@@ -143,6 +143,20 @@ def explain(stepper):
     return "".join(rows)
 
 
+def _fit(svg, width_px=1000, min_scale=0.5):
+    """Shrink a wide drawing to the notebook's width (down to half size; past that it scrolls).
+
+    Seeing the whole graph, and where the highlighted node sits in it, matters more than full-size
+    numbers: the panel below repeats the current step's numbers.
+    """
+    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
+    if not size:
+        return svg
+    width, height = (float(x) * 4 / 3 for x in size.groups())  # pt -> px
+    scale = max(min(1.0, width_px / width), min_scale)
+    return svg.replace(size.group(), f'<svg width="{width * scale:.0f}px" height="{height * scale:.0f}px"', 1)
+
+
 class BackwardStepper:
     """An ipywidgets view of a `Stepper`: display it in a notebook and press next, or call `.next()`."""
 
@@ -189,7 +203,7 @@ class BackwardStepper:
     def _refresh(self):
         model = self.model
         current = {model.current.node} if model.current else ()
-        svg = self.drawing.svg(highlight=current, computed=model.computed)
+        svg = _fit(self.drawing.svg(highlight=current, computed=model.computed))
         self.graph.value = f'<div style="overflow:auto; max-height:560px">{svg}</div>'
         self.panel.value = explain(model)
         self.slider.value = self.play.value = model.step  # their observers see an unchanged step: no loop
