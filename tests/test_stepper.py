@@ -148,3 +148,12 @@ def test_view_highlights_the_current_node():
     view.next()
     assert view.graph.value != before  # the highlight moved onto the output node
     assert view.current.node is y
+
+
+def test_wide_drawings_shrink_to_the_notebook_width_but_not_below_half():
+    from tensorgrad.widgets.stepper import _fit
+    svg = '<svg width="{}pt" height="300pt" viewBox="0 0 1 1"></svg>'
+    assert _fit(svg.format(600)).startswith('<svg width="800px" height="400px"')  # fits: full size
+    assert _fit(svg.format(1500)).startswith('<svg width="1000px" height="200px"')  # shrunk to 1000 px
+    assert _fit(svg.format(6000)).startswith('<svg width="4000px" height="200px"')  # half size, then it scrolls
+    assert _fit("<p>too big to draw</p>") == "<p>too big to draw</p>"
