@@ -425,9 +425,8 @@ def _run_steps(root, seed):
             grad = fn.vjp(i, g, node.data, inputs, node._attrs)
             if type(grad) is not np.ndarray:
                 grad = np.asarray(grad)
-            shape_before, axes = grad.shape, ()
-            if shape_before != parent.data.shape:
-                grad, axes = ops.unbroadcast(grad, parent.data.shape)
+            shape_before = grad.shape
+            grad, axes = ops.unbroadcast(grad, parent.data.shape)
             accumulate_grad(parent, grad, fresh=grad is not g and grad.base is None)
             contributions.append(Contribution(parent, grad, axes, shape_before))
         yield Step(node, g, contributions)

@@ -5,15 +5,20 @@ Their maths is in `ops.py` like every other op's; here the operands are checked 
 import numpy as np
 
 from . import ops
-from .engine import Value, apply, as_float_array, elementwise, normalize_axis, _lift
+from .engine import Value, apply, elementwise, normalize_axis, _lift
+
+
+def _lifted(*operands):
+    """The operands as Values; numbers and arrays take the dtype (and tracking) of the first Value among them."""
+    like = next((v for v in operands if isinstance(v, Value)), None)
+    like = Value(operands[0]) if like is None else like
+    return tuple(_lift(v, like) for v in operands)
 
 
 def _values(values, where):
     if isinstance(values, Value) or not isinstance(values, (list, tuple)) or not values:
         raise TypeError(f"{where} takes a non-empty list of Values or arrays")
-    like = next((v for v in values if isinstance(v, Value)), None)
-    like = Value(values[0]) if like is None else like
-    return tuple(_lift(v, like) for v in values)
+    return _lifted(*values)
 
 
 def stack(values, axis=0):
@@ -41,8 +46,7 @@ def concatenate(values, axis=0):
 def where(cond, a, b):
     """`a` where `cond` is true, else `b` (broadcasting); the condition itself gets no gradient."""
     cond = np.asarray(cond.data if isinstance(cond, Value) else cond).astype(bool)
-    like = a if isinstance(a, Value) else b if isinstance(b, Value) else Value(a)
-    a, b = _lift(a, like), _lift(b, like)
+    a, b = _lifted(a, b)
     try:
         np.broadcast_shapes(cond.shape, a.shape, b.shape)
     except ValueError:
@@ -53,5 +57,4 @@ def where(cond, a, b):
 
 def maximum(a, b):
     """Elementwise maximum; where a == b each side gets half the gradient (as in PyTorch)."""
-    like = a if isinstance(a, Value) else b if isinstance(b, Value) else Value(as_float_array(a))
-    return elementwise(ops.maximum, _lift(a, like), _lift(b, like))
+    return elementwise(ops.maximum, *_lifted(a, b))
