@@ -69,11 +69,6 @@ class Stepper:
         self.step = k
 
     @property
-    def processed(self):
-        """Nodes whose step has run."""
-        return [s.node for s in self.steps[:self.step]]
-
-    @property
     def computed(self):
         """Nodes that hold some gradient so far (the root once started, and every parent reached)."""
         done = {self.root} if self.step else set()
