@@ -159,6 +159,6 @@ def test_a_seed_changes_the_random_cases():
 
 
 def test_importable_without_jupyter():
-    code = ("import sys, tensorgrad.exercises; "
+    code = ("import sys, tensorgrad.exercises, tensorgrad.opcheck, tensorgrad.grade; "
             "print(sorted(m for m in ('IPython', 'ipywidgets', 'matplotlib', 'graphviz') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
