@@ -8,6 +8,7 @@ Prints a table per notebook (passed / failed with the check's message / not atte
 as JSON. Offline: it needs only the local Jupyter kernel. Exit status 0 once everything is graded.
 """
 import argparse
+import copy
 import json
 import pathlib
 import secrets
@@ -21,6 +22,8 @@ CASES = 40  # random cases per hidden test of a function exercise (a check cell 
 ROUNDS = 8  # fresh draws of sizes per hidden test of an op (notebook 8 checks one fixed draw)
 OUTPUT_LIMIT = 100_000  # characters of output a cell may print; beyond that it is dropped and the cell fails
 MARKER = "tensorgrad-grade-result: "
+MAX_RESTARTS = 3  # fresh kernels per notebook after cells that kill (or wedge) the kernel
+PING_TIMEOUT = 10  # seconds an interrupted kernel gets to answer again
 _CIRCLES = "lambda units: train(dataset='circles', hidden=str(units), steps=300).plot.history['accuracy'][-1]"
 
 # exercise id (the cell's nbgrader grade_id) -> the hidden test, an expression giving a Feedback
@@ -102,47 +105,100 @@ class Run:
         return None
 
 
+class KernelLost(Exception):
+    """The kernel died in, or could not be interrupted out of, the cell `key`: grade again without it."""
+
+    def __init__(self, key, why):
+        super().__init__(why)
+        self.key, self.why = key, why
+
+
 def grade_notebook(path, timeout=60.0, seed=None, cases=CASES):
-    """[{"id", "status", "message"}] for each exercise of the notebook at `path`."""
+    """[{"id", "status", "message"}] for each exercise of the notebook at `path`.
+
+    If a cell kills the kernel (or hangs past an interrupt), the notebook is run again in a fresh kernel
+    without that cell, which fails its own exercise; at most MAX_RESTARTS times.
+    """
     nbformat = require("nbformat", "teacher")
     path = pathlib.Path(path)
-    notebook = nbformat.read(path, as_version=4)
-    expected = exercises_of(notebook)
+    original = nbformat.read(path, as_version=4)
     seed = secrets.randbelow(2**32) if seed is None else seed
+    lost = {}
+    for _ in range(MAX_RESTARTS + 1):
+        try:
+            return _grade_in_kernel(copy.deepcopy(original), path.parent, timeout, seed, cases, lost)
+        except KernelLost as gone:
+            lost[gone.key] = gone.why
+    raise RuntimeError(f"{path}: the kernel was lost {MAX_RESTARTS + 1} times; grade this notebook by hand")
+
+
+def _grade_in_kernel(notebook, folder, timeout, seed, cases, lost):
+    nbformat = require("nbformat", "teacher")
     client = _client_class()(notebook, timeout=timeout, kernel_name="python3", allow_errors=True,
                              interrupt_on_timeout=True, store_widget_state=False,
-                             resources={"metadata": {"path": str(path.parent.resolve())}})
+                             resources={"metadata": {"path": str(folder.resolve())}})
     client.printed = {}
     runs, results = {}, []
     with client.setup_kernel():
-        for index, cell in enumerate(notebook.cells):
-            if cell.cell_type == "code":
+        for index, cell in enumerate(list(notebook.cells)):
+            name = exercise_id(cell)
+            if cell.cell_type == "code" and index not in lost:
                 run = _execute(client, cell, index, timeout)
-                if exercise_id(cell):
-                    runs[exercise_id(cell)] = run
-        for name in expected:
-            probe = nbformat.v4.new_code_cell(_PROBE.format(test=HIDDEN[name].format(cases=cases, rounds=ROUNDS, seed=seed),
-                                                            marker=MARKER))
+                if name:
+                    runs[name] = run
+        for name in exercises_of(notebook):
+            cell_index = next((i for i, c in enumerate(notebook.cells) if exercise_id(c) == name), None)
+            if cell_index in lost:
+                results.append({"id": name, "status": FAILED, "message": f"the exercise cell {lost[cell_index]}"})
+                continue
+            if name in lost:
+                results.append({"id": name, "status": FAILED, "message": f"the hidden test {lost[name]}"})
+                continue
+            test = HIDDEN[name].format(cases=cases, rounds=ROUNDS, seed=seed)
+            probe = nbformat.v4.new_code_cell(_PROBE.format(test=test, marker=MARKER))
             notebook.cells.append(probe)  # nbclient stores each executed cell back into the notebook
-            run = _execute(client, probe, len(notebook.cells) - 1, timeout)
-            cell_failure = runs[name].failure(timeout) if name in runs else None
-            if cell_failure:
-                status, message = FAILED, "the exercise cell " + cell_failure
-            elif run.failure(timeout):
-                status, message = FAILED, "the hidden test " + run.failure(timeout)
-            else:
-                status, message = _probe_result(probe)
-                crash = runs[name].error if name in runs else None
-                if status == NOT_ATTEMPTED and crash and not crash.startswith("NotImplementedError"):
-                    status, message = FAILED, f"the exercise cell raised {crash}"
-            results.append({"id": name, "status": status, "message": message})
+            run = _execute(client, probe, len(notebook.cells) - 1, timeout, key=name)
+            results.append({"id": name, **_verdict(runs.get(name), run, probe, timeout)})
     return results
 
 
-def _execute(client, cell, index, timeout):
+def _verdict(cell_run, probe_run, probe, timeout):
+    if cell_run and cell_run.failure(timeout):
+        return {"status": FAILED, "message": "the exercise cell " + cell_run.failure(timeout)}
+    if probe_run.failure(timeout):
+        return {"status": FAILED, "message": "the hidden test " + probe_run.failure(timeout)}
+    status, message = _probe_result(probe)
+    crash = cell_run.error if cell_run else None
+    if status == NOT_ATTEMPTED and crash and not crash.startswith("NotImplementedError"):
+        status, message = FAILED, f"the exercise cell raised {crash}"
+    return {"status": status, "message": message}
+
+
+def _execute(client, cell, index, timeout, key=None):
+    """Run one cell; KernelLost (keyed by `key`, else the cell's index) if the kernel dies or stays stuck."""
+    key = index if key is None else key
     started = time.monotonic()
-    client.execute_cell(cell, index)
-    return Run(cell, time.monotonic() - started, timeout, client.printed.get(index, 0))
+    try:
+        client.execute_cell(cell, index)
+    except require("nbclient.exceptions", "teacher").DeadKernelError:
+        raise KernelLost(key, "killed the kernel") from None
+    run = Run(cell, time.monotonic() - started, timeout, client.printed.get(index, 0))
+    if run.timed_out and not _responds(client, index):
+        raise KernelLost(key, f"hung for {timeout:g} s and ignored the interrupt")
+    return run
+
+
+def _responds(client, index):
+    """After an interrupt: does the kernel run a trivial cell within PING_TIMEOUT seconds?"""
+    saved, client.timeout = client.timeout, PING_TIMEOUT
+    started = time.monotonic()
+    try:
+        client.execute_cell(require("nbformat", "teacher").v4.new_code_cell("pass"), index)
+    except require("nbclient.exceptions", "teacher").DeadKernelError:
+        return False
+    finally:
+        client.timeout = saved
+    return time.monotonic() - started < PING_TIMEOUT
 
 
 def _probe_result(probe):

@@ -64,7 +64,7 @@ CHECKS = {
     }),
     "broadcast_axes_answers": (ex.broadcast_axes_answers, (AXES_QUESTIONS,), (), [(0,), (1,), (0, 1), (0, 1), (1,)],
                                None, {
-        ((0,), (1,), (1,), (0, 1), (1,)): "(1, 1) -> (2, 5): a size-1 axis of the operand that was stretched is missing",
+        ((0,), (1,), (1,), (0, 1), (1,)): "(1, 1) -> (2, 5): a size-1 axis of the operand that was stretched",
         ((0,), (1,), (0, 1), (1,), (1,)): "(5,) -> (3, 2, 5): an axis that broadcasting added on the left is missing",
         ((0,), (0, 1), (0, 1), (0, 1), (1,)): "(2, 1) -> (2, 5): an axis where the operand already had the full size",
         ((0,), (-1,), (0, 1), (0, 1), (1,)): "(2, 1) -> (2, 5): count axes of the result (2, 5) from the left",
@@ -90,7 +90,7 @@ CHECKS = {
         lambda z, labels: _softmax_loss(z, labels, reduce=lambda v: v): "the loss: one number per image",
     }),
     "per_digit_accuracy": (ex.per_digit_accuracy, (), (), _per_digit, lambda p, labels: np.full(10, 0.9), {
-        lambda p, labels: np.array([np.mean(labels[p == d] == d) for d in range(10)]): "divides by the images *predicted*",
+        lambda p, labels: np.array([np.mean(labels[p == d] == d) for d in range(10)]): "the images *predicted*",
         lambda p, labels: np.array([np.sum(p[labels == d] == d) for d in range(10)]): "counts, not fractions",
         lambda p, labels: np.full(10, np.mean(p == labels)): "the overall accuracy ten times",
         lambda p, labels: _per_digit(p, labels)[:9]: "wrong shape: expected shape (10,), got (9,)",

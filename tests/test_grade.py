@@ -74,3 +74,10 @@ def test_a_hang_a_flood_and_a_crash_cost_only_their_exercises(tmp_path):
     assert results["nb08-mul"] == ("failed", "the exercise cell raised ZeroDivisionError: division by zero")
     assert results["nb08-softmax"][0] == "failed" and "the gradient of operand 0" in results["nb08-softmax"][1]
     assert results["nb08-matmul"][0] == "passed"
+
+
+def test_a_cell_that_kills_the_kernel_costs_only_its_exercise(tmp_path):
+    path = _copy(tmp_path, AXES, [("nb04-centring-grad", "my_prediction = ...", "import os\nos._exit(1)")])
+    results = _by_id(grade_notebook(path, timeout=30, seed=7))
+    assert results == {"nb04-broadcast-axes": ("passed", results["nb04-broadcast-axes"][1]),
+                       "nb04-centring-grad": ("failed", "the exercise cell killed the kernel")}
