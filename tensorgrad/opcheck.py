@@ -9,7 +9,7 @@ snippet to paste, with its shapes and the mistake named; `.stepper()` opens a Ba
 import numpy as np
 
 from .engine import Value, apply
-from .feedback import Mistake, NotAttempted, check, diagnose
+from .feedback import PASSED, Feedback, Mistake, NotAttempted, check, diagnose
 from .gradcheck import gradcheck
 
 # op name -> cases: operand shapes as letters (sizes drawn per letter, "1" stays 1) and attributes
@@ -36,7 +36,7 @@ class OpReport:
         """A BackwardStepper over the failing expression, sum(w * op(...)), to watch its backward pass."""
         if self.failing is None:
             raise ValueError("every case passed: there is no failing expression to step through")
-        from .widgets.stepper import BackwardStepper
+        from .widgets import BackwardStepper
         return BackwardStepper(self.failing)
 
     def __repr__(self):
@@ -79,8 +79,8 @@ def check_op_rounds(op, reference, rounds, seed):
     for k in range(rounds):
         feedback = check_op(op, reference, seed=seed + k + 1).feedback
         if not feedback.passed:
-            break
-    return feedback
+            return feedback
+    return Feedback(PASSED, f"{feedback.message}, each with {rounds} fresh draws of sizes")
 
 
 def _one_case(op, reference, arrays, attrs):
