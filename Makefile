@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench notebooks clean
+.PHONY: demo test bench notebooks student clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -16,7 +16,11 @@ $(VENV)/.demo: pyproject.toml | $(BIN)/python
 $(VENV)/.test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q torch==2.13.0   # first and exact: the CPU build on disk, never a CUDA download
 	$(BIN)/pip install -q -e '.[test]'
-	touch $@ $(VENV)/.demo
+	touch $@ $(VENV)/.demo $(VENV)/.teacher
+
+$(VENV)/.teacher: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[teacher]'
+	touch $@
 
 ## demo: set up and run the main job (micrograd's moons demo, batched)
 demo: $(VENV)/.demo
@@ -34,5 +38,9 @@ bench: $(VENV)/.test
 notebooks: $(VENV)/.test
 	$(BIN)/python scripts/run_notebooks.py
 
+## student: write the student notebooks to student/ (answers replaced by stubs, outputs cleared)
+student: $(VENV)/.teacher
+	$(BIN)/python scripts/make_student.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info student

@@ -105,8 +105,14 @@ def elementwise(op, a, b):
         try:
             np.broadcast_shapes(a.shape, b.shape)
         except ValueError:
-            raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+            fix = _SUM_OF_TENSORS_FIX if op is ops.add else ""
+            raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast together{fix}") from None
         raise
+
+
+# micrograd's sum(p*p for p in model.parameters()) adds whole tensors of different shapes
+_SUM_OF_TENSORS_FIX = ("; to add up the parameters of a model (micrograd's sum(p*p for p in model.parameters())), "
+                       "reduce each tensor first: sum((p*p).sum() for p in params), or losses.l2_penalty(params)")
 
 
 def normalize_axis(axis, ndim, where, *, extra=0):

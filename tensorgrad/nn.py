@@ -39,6 +39,10 @@ class Module:
     def parameters(self):
         return [p for _, p in self.named_parameters()]
 
+    def num_parameters(self):
+        """How many numbers the parameters hold (micrograd's len(model.parameters()); here that counts tensors)."""
+        return sum(p.size for p in self.parameters())
+
     def zero_grad(self):
         for p in self.parameters():
             p.grad = None

@@ -15,4 +15,8 @@ def test_readme_examples_run(capsys):
     assert "relu" in namespace["dot"].source and "shape=record" in namespace["dot"].source  # the neuron drawn
     assert namespace["t"].grad.tolist() == [3.0, 12.0]  # the hand-written cube op
     assert f"{namespace['g'].data[0, 0]:.4f}" == "24.7041"  # micrograd's scalar example gives this number
-    assert "[[2.47040816e+01" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "[[2.47040816e+01" in out
+    assert "6 337\n" in out and namespace["model"].num_parameters() == 337  # micrograd's demo net, counted
+    assert "cannot be broadcast together" in out and "losses.l2_penalty(params)" in out  # the error names its fix
+    assert float(namespace["penalty"]) == sum(float((p.data ** 2).sum()) for p in namespace["model"].parameters())

@@ -1,0 +1,269 @@
+"""The checks behind the notebooks' exercises: a ✓ and why, or the mistake named, never the answer.
+
+Each check prints one line (see `tensorgrad.feedback`). Where the exercise asks for a function, the
+check calls it on `cases` fresh random inputs of random shapes, so a hard-coded result cannot pass;
+the grader (`python -m tensorgrad.grade`) calls the same checks with many more cases and an unseen
+seed. An exercise left as `...` or raising NotImplementedError is reported as not attempted, never
+as an error, so the rest of the notebook still runs. The expected values come from tensorgrad's own
+backward pass (checked against PyTorch by the test suite). Needs numpy only.
+"""
+import functools
+
+import numpy as np
+
+from . import losses, ops
+from .engine import Value
+from .feedback import Mistake, NotAttempted, as_answer_array, call_student, check, diagnose, is_placeholder
+
+ACCURACY_GOAL = 0.9  # notebook 7: the narrowest hidden layer that classifies the circles this well
+
+
+def _prints(check_fn):
+    """The notebook-facing check prints its Feedback; `.feedback(...)` returns it (for the grader and tests)."""
+    @functools.wraps(check_fn)
+    def show(*args, **kwargs):
+        print(check_fn(*args, **kwargs))
+    show.feedback = check_fn
+    return show
+
+
+def _cases(fn, cases, seed, make_case, judge):
+    """Call `fn` on `cases` random inputs from make_case(rng); judge(answer, *inputs) raises at the first slip."""
+    def run():
+        if is_placeholder(fn):
+            raise NotAttempted
+        rng = np.random.default_rng(seed)
+        for _ in range(cases):
+            inputs = make_case(rng)
+            judge(call_student(fn, *inputs), *inputs)
+    return run
+
+
+def _grad(fn, *arrays, seed=None):
+    """Gradients of sum(seed * fn(*Values)) with respect to each array, by tensorgrad's backward."""
+    values = [Value(a) for a in arrays]
+    out = fn(*values)
+    out.backward(seed)
+    return [v.grad for v in values]
+
+
+# ---- notebook 2: tracing the graph ----------------------------------------------------------------
+
+@_prints
+def neuron_grads(fn, cases=5, seed=0):
+    """fn(w, x) -> (dy/dw, dy/db, dy/dx) for an active neuron y = relu(x @ w + b)."""
+    def make_case(rng):
+        n = int(rng.integers(2, 6))
+        return rng.normal(size=n), rng.normal(size=n)
+
+    def judge(answer, w, x):
+        if not isinstance(answer, (tuple, list)) or len(answer) != 3:
+            raise Mistake("return three things: dy/dw, dy/db, dy/dx")
+        b = abs(x @ w) + 1.0  # keeps the neuron active: the exercise is about its linear part
+        dw, db, dx = _grad(lambda w_, b_, x_: (x_ @ w_ + b_).relu(), w, b, x)
+        swapped = "the derivative with respect to one factor of a product is the *other* factor"
+        diagnose(answer[0], dw, "dy/dw", mistakes=[(w, swapped)])
+        diagnose(answer[1], db, "dy/db")
+        diagnose(answer[2], dx, "dy/dx", mistakes=[(x, swapped)])
+
+    return check(_cases(fn, cases, seed, make_case, judge),
+                 "dy/dw = x, dy/db = 1, dy/dx = w: in a sum of products each factor's derivative is the other "
+                 f"factor (checked on {cases} random neurons)")
+
+
+@_prints
+def bias_grad(fn, cases=5, seed=0):
+    """fn(X, W, c) -> c.grad for L = relu(X @ W + c).sum()."""
+    def make_case(rng):
+        n, nin, units = (int(k) for k in rng.integers(2, 6, size=3))
+        return rng.normal(size=(n, nin)), rng.normal(size=(nin, units)), rng.normal(size=units)
+
+    def judge(answer, X, W, c):
+        (expected,) = _grad(lambda c_: (Value(X @ W) + c_).relu().sum(), c)
+        active = (X @ W + c > 0).astype(float)
+        diagnose(answer, expected, "c.grad", unreduced=active, mistakes=[
+            (np.full(c.shape, float(len(X))), "every row counted: only rows where the unit is active pass a gradient"),
+        ])
+
+    return check(_cases(fn, cases, seed, make_case, judge),
+                 "c was broadcast over the rows, so its gradient sums the relu gates over the rows "
+                 f"(checked on {cases} random layers)")
+
+
+# ---- notebook 3: stepping through backward ---------------------------------------------------------
+
+@_prints
+def relu_step(fn, cases=5, seed=0):
+    """fn(upstream, relu_input) -> what the relu step adds to its input's gradient."""
+    def make_case(rng):
+        shape = tuple(int(k) for k in rng.integers(1, 5, size=2))
+        return rng.normal(size=shape), rng.normal(size=shape)
+
+    def judge(answer, upstream, x):
+        (expected,) = _grad(lambda x_: x_.relu(), x, seed=upstream)
+        diagnose(answer, expected, "the relu's contribution", mistakes=[
+            (upstream, "the gate is missing: relu passes g only where its input is > 0, else 0"),
+            (upstream * (upstream > 0), "gated on the upstream gradient: the gate is the relu's *input* > 0"),
+            ((x > 0).astype(float), "the chain rule multiplies the local derivative by the upstream gradient g"),
+        ])
+
+    return check(_cases(fn, cases, seed, make_case, judge),
+                 f"relu passes g where its input is positive and 0 elsewhere (checked on {cases} random inputs)")
+
+
+@_prints
+def weight_grad(fn, cases=5, seed=0):
+    """fn(X, g) -> the gradient of w in X @ w, given the upstream gradient g."""
+    def make_case(rng):
+        n, nin, nout = (int(k) for k in rng.integers(2, 7, size=3))
+        return rng.normal(size=(n, nin)), rng.normal(size=(n, nout))
+
+    def judge(answer, X, g):
+        (expected,) = _grad(lambda w_: Value(X, requires_grad=False) @ w_, np.zeros((X.shape[1], g.shape[1])), seed=g)
+        diagnose(answer, expected, "w.grad", unreduced=X[:, :, None] * g[:, None, :])
+
+    return check(_cases(fn, cases, seed, make_case, judge),
+                 f"grad_b of a @ b is a.T @ g: each weight collects input times upstream over the batch "
+                 f"(checked on {cases} random batches)")
+
+
+# ---- notebook 4: broadcasting gradients ------------------------------------------------------------
+
+@_prints
+def broadcast_axes_answers(questions, answers):
+    """answers[i]: the axes backward sums over when an operand of shape questions[i][0] became questions[i][1]."""
+    def run():
+        if is_placeholder(answers):
+            raise NotAttempted
+        if len(answers) != len(questions):
+            raise Mistake(f"give one tuple of axes per question: {len(questions)} questions, {len(answers)} answers")
+        for (shape, result), given in zip(questions, answers):
+            given = tuple(sorted(np.atleast_1d(np.asarray(given, dtype=int)).tolist()))
+            right = ops.broadcast_axes(shape, result)
+            if given != right:
+                raise Mistake(f"{shape} -> {result}: {_axes_hint(shape, result, given, right)}")
+    return check(run, "new axes on the left and stretched size-1 axes are summed; the rest pass as they are")
+
+
+def _axes_hint(shape, result, given, right):
+    lead = len(result) - len(shape)
+    if any(a < 0 or a >= len(result) for a in given):
+        return f"count axes of the result {result} from the left, starting at 0"
+    if set(right) - set(given):
+        missing = min(set(right) - set(given))
+        return ("an axis that broadcasting added on the left is missing" if missing < lead
+                else "a size-1 axis of the operand that was stretched is missing")
+    return "an axis where the operand already had the full size is not summed"
+
+
+@_prints
+def centring_grad(prediction, data):
+    """prediction: x.grad for L = (x - x.mean(axis=1, keepdims=True)).sum(), x holding `data`."""
+    def run():
+        (expected,) = _grad(lambda x: (x - x.mean(axis=1, keepdims=True)).sum(), data)
+        n = data.shape[1]
+        diagnose(prediction, expected, "x.grad", mistakes=[
+            (np.ones_like(data), "that is only the direct path x -> x - mean; the mean depends on x too"),
+            (np.full_like(data, -1.0), "that is only the path through the mean; x also reaches L directly"),
+            (np.full_like(data, 1 - 1 / n), "the mean's path reaches L once per element of the row, n times"),
+        ])
+    return check(run, "L is the same number whatever x is, so nudging any element changes nothing: the gradient is 0")
+
+
+# ---- notebooks 5 and 6: losses with numpy -----------------------------------------------------------
+
+def _scalar(answer, what):
+    array = as_answer_array(answer, what)
+    if array.shape != ():
+        raise Mistake(f"{what}: expected a single number (shape ()), got shape {array.shape}: average the "
+                      "per-point losses")
+    return array
+
+
+@_prints
+def svm_loss(fn, cases=5, seed=0):
+    """fn(scores, y) -> micrograd's max-margin loss, the mean of max(0, 1 - y * score)."""
+    def make_case(rng):
+        n = int(rng.integers(4, 12))
+        return 2 * rng.normal(size=n), rng.choice([-1.0, 1.0], size=n)
+
+    def judge(answer, scores, y):
+        answer = _scalar(answer, "the loss")
+        expected = losses.svm(Value(scores), y).data
+        diagnose(answer, expected, "the loss", mistakes=[
+            (np.mean(1 - y * scores), "max(0, ·) is missing: a point past the margin adds 0, never a negative amount"),
+            (np.mean(np.maximum(0, 1 + y * scores)), "sign flipped inside: the loss is 0 once y * score >= 1"),
+        ])
+
+    return check(_cases(fn, cases, seed, make_case, judge),
+                 f"each point costs max(0, 1 - y * score), averaged over the batch (checked on {cases} random batches)")
+
+
+@_prints
+def cross_entropy(fn, cases=5, seed=0):
+    """fn(logits, labels) -> softmax cross-entropy, the mean over rows of -log softmax(row)[label]."""
+    def make_case(rng):
+        n, classes = int(rng.integers(2, 7)), int(rng.integers(3, 6))
+        return rng.normal(size=(n, classes)), rng.integers(0, classes, size=n)
+
+    def judge(answer, logits, labels):
+        rows = np.arange(len(labels))
+        per_row = -Value(logits).log_softmax(axis=1).data[rows, labels]
+        columns = np.exp(logits) / np.exp(logits).sum(axis=0, keepdims=True)
+        if np.shape(as_answer_array(answer, "the loss")) == per_row.shape:
+            diagnose(answer, per_row, "the loss")
+            raise Mistake("the loss: one number per image: average them into one")
+        answer = _scalar(answer, "the loss")
+        expected = losses.cross_entropy(Value(logits), labels).data
+        diagnose(answer, expected, "the loss", mistakes=[
+            (-np.log(columns[rows, labels]).mean(), "softmax over the wrong axis: each row (one image) sums to 1"),
+        ])
+
+    return check(_cases(fn, cases, seed, make_case, judge),
+                 "softmax each row, -log of the true class's probability, mean over the batch "
+                 f"(checked on {cases} random batches)")
+
+
+@_prints
+def per_digit_accuracy(fn, cases=5, seed=0):
+    """fn(predicted, labels) -> shape (10,): for each digit d, the fraction of images of d predicted as d."""
+    def make_case(rng):
+        labels = np.concatenate([np.arange(10), rng.integers(0, 10, size=int(rng.integers(40, 120)))])
+        wrong = rng.random(labels.size) < rng.uniform(0.1, 0.5)
+        return np.where(wrong, rng.integers(0, 10, size=labels.size), labels), labels
+
+    def judge(answer, predicted, labels):
+        digits = np.arange(10)[:, None]
+        hits = ((predicted == labels) & (labels == digits)).sum(axis=1)
+        diagnose(answer, hits / (labels == digits).sum(axis=1), "per-digit accuracy", mistakes=[
+            (hits, "counts, not fractions: divide by how many test images show each digit"),
+            (np.full(10, np.mean(predicted == labels)), "the overall accuracy ten times: select each digit's images"),
+            (hits / np.maximum((predicted == digits).sum(axis=1), 1),
+             "that divides by the images *predicted* as d; divide by the images whose label is d"),
+        ])
+
+    return check(_cases(fn, cases, seed, make_case, judge),
+                 f"per digit: right answers among that digit's images (checked on {cases} random test sets)")
+
+
+# ---- notebook 7: the playground ---------------------------------------------------------------------
+
+@_prints
+def narrowest_hidden_layer(hidden, accuracy):
+    """hidden: the fewest units of one hidden layer reaching ACCURACY_GOAL; accuracy(units) trains and tells."""
+    def run():
+        if is_placeholder(hidden):
+            raise NotAttempted
+        try:
+            units = int(hidden)
+        except (TypeError, ValueError):
+            raise Mistake(f"give a number of units, like 5; got {hidden!r}") from None
+        if units < 1:
+            raise Mistake("a hidden layer has at least one unit")
+        reached = accuracy(units)
+        if reached < ACCURACY_GOAL:
+            raise Mistake(f"with {units} units the network reaches {reached:.0%}, under {ACCURACY_GOAL:.0%}: "
+                          "it needs more half-planes")
+        if units > 1 and accuracy(units - 1) >= ACCURACY_GOAL:
+            raise Mistake(f"{units - 1} units also reach {ACCURACY_GOAL:.0%}: try fewer")
+    return check(run, "the fewest half-planes that enclose the inner circle: one unit fewer falls short")
