@@ -4,11 +4,13 @@ As in micrograd, each Value is a record (label, shape, dtype, data, grad) and ea
 between its inputs and its output. Edges carry shapes, and an edge where the op broadcast its input is
 marked with the axes backward will sum over, so students see where `unbroadcast` acts before it runs.
 graphviz is imported only when drawing. Without Graphviz's `dot` program a drawing still builds (its
-`.source` is there); only rendering fails, with one message saying how to install Graphviz.
+`.source` is there) and a notebook still shows it, laid out in the browser by GraphView; only
+`.render()` and `.pipe()` fail, with one message saying how to install Graphviz.
 """
 import functools
 import html
 import re
+import shutil
 from contextlib import contextmanager
 
 import numpy as np
@@ -205,15 +207,34 @@ def _digraph_class(graphviz):
     class Digraph(graphviz.Digraph):
         """A `graphviz.Digraph` whose rendering explains how to install Graphviz when `dot` is missing."""
 
-        def pipe(self, *args, **kwargs):  # notebook display (_repr_mimebundle_) renders through here
+        def pipe(self, *args, **kwargs):
             with _dot_needed():
                 return super().pipe(*args, **kwargs)
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            """Static SVG where `dot` is installed (readable in any notebook viewer), else drawn in the browser."""
+            if shutil.which("dot") or not _browser_can_draw():
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            from .widgets.graphview import GraphView
+            data, metadata = GraphView(dot=self.source)._repr_mimebundle_()
+            data.pop("text/plain", None)  # Jupyter adds the Digraph's own repr, as it does for the SVG
+            return data, metadata
 
         def render(self, *args, **kwargs):  # .render() and .view()
             with _dot_needed():
                 return super().render(*args, **kwargs)
 
     return Digraph
+
+
+def _browser_can_draw():
+    """Whether GraphView can draw instead of `dot`: anywidget installed and a kernel to talk to."""
+    try:
+        import anywidget  # noqa: F401
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None
 
 
 def _values_set(values, what, none=frozenset()):
