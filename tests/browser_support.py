@@ -1,6 +1,7 @@
 """What the browser tests need: Debian's Chromium under Playwright, and Voila / JupyterLab servers.
 
-Servers listen on 127.0.0.1 on a free port, without a token, and are stopped whatever happens.
+Servers listen on 127.0.0.1 on a free port, without a token, and are stopped whatever happens. They
+run with no Graphviz `dot` on their PATH: drawings are laid out in the browser.
 Playwright's own browser downloads are never used: it drives /usr/bin/chromium.
 """
 import contextlib
@@ -38,6 +39,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def without_dot():
+    """The environment with no Graphviz `dot` on the PATH: servers show that the widgets need none."""
+    path = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not shutil.which("dot", path=d)]
+    return {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable), *path])}
+
+
 def _wait_until_ready(url, process, timeout=90):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -58,7 +65,7 @@ def server(args, ready_path, log_name):
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"{log_name}.log", "w")
     process = subprocess.Popen([sys.executable, "-m", *args, f"--port={port}"], stdout=log,
-                               stderr=subprocess.STDOUT, cwd=ROOT)
+                               stderr=subprocess.STDOUT, cwd=ROOT, env=without_dot())
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base + ready_path, process)
@@ -78,12 +85,12 @@ def voila(notebook):
     return server(["voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1"], "/", "voila-" + notebook.stem)
 
 
-def jupyterlab(root_dir):
-    """JupyterLab on `root_dir`, no token, with the app object exposed so tests can run commands."""
-    return server(["jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+def jupyterlab(root_dir, app="jupyterlab"):
+    """JupyterLab (or app="notebook": Notebook 7) on `root_dir`, no token, the app object exposed to tests."""
+    return server([app, "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
                    "--IdentityProvider.token=", "--ServerApp.password=", "--expose-app-in-browser",
                    f"--ServerApp.root_dir={root_dir}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-                   "jupyterlab.NeverCheckForUpdate"], "/api", "jupyterlab")
+                   "jupyterlab.NeverCheckForUpdate"], "/api", app)
 
 
 @contextlib.contextmanager

@@ -196,14 +196,20 @@ function render({ model, el }) {
   const onSelected = () => drawn && patch([]);
   model.on("change:selected_node", onSelected);
 
-  graphviz().then((viz) => {
+  const shown = () => new Promise((resolve) => {  // a view is often drawn before it is on the page
+    if (viewport.clientWidth > 0) { resolve(); return; }
+    const watch = new ResizeObserver(() => { if (viewport.clientWidth > 0) { watch.disconnect(); resolve(); } });
+    watch.observe(viewport);
+  });
+
+  graphviz().then(async (viz) => {
     if (viz.error) throw viz.error;
     const svg = viz.renderSVGElement(model.get("dot"));
+    await shown();
     drawn = index(svg);
     stage.append(svg);
     status.remove();
-    const r = svg.getBoundingClientRect();
-    size = { w: r.width, h: r.height };
+    size = { w: svg.width.baseVal.value, h: svg.height.baseVal.value };
     view.s = Math.max(0.6, Math.min(1, (viewport.clientWidth - 2 * MARGIN) / size.w));
     view.x = MARGIN;
     view.y = Math.max(MARGIN, (viewport.clientHeight - size.h * view.s) / 2);
