@@ -189,8 +189,10 @@ function render({ model, el }) {
     if ("done" in msg) state.done = new Set(msg.done);
     for (const [id, f] of Object.entries(msg.fields ?? {})) state.fields[id] = { ...state.fields[id], ...f };
     if (!drawn) return;
+    const began = performance.now();
     patch(Object.keys(msg.fields ?? {}));
     if ("current" in msg) focus();
+    el.dataset.patchMs = (performance.now() - began).toFixed(2);  // read by the benchmark
   }
   model.on("msg:custom", onMessage);
   const onSelected = () => drawn && patch([]);
