@@ -105,12 +105,11 @@ def _browser_rows(section, steps=25):
     import pathlib
     import shutil
     import sys
-    import tempfile
     try:
-        import nbformat
-        from playwright.sync_api import sync_playwright
+        import nbformat  # noqa: F401  (graph_page writes a notebook)
+        import playwright.sync_api  # noqa: F401
         sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
-        from browser_support import CHROMIUM_ARGS, voila
+        from browser_support import graph_page
     except ImportError as error:
         section.notes.append(f"in-browser time: not measured ({error})")
         return
@@ -118,16 +117,8 @@ def _browser_rows(section, steps=25):
         section.notes.append("in-browser time: not measured (no chromium)")
         return
     code = "from bench.widgets import stepper_graph\nfrom tensorgrad.widgets import BackwardStepper\nBackwardStepper(stepper_graph())"
-    with tempfile.TemporaryDirectory() as tmp:
-        notebook = pathlib.Path(tmp) / "stepper.ipynb"
-        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), notebook)
-        with voila(notebook) as base, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(base + "/")
-            page.locator(".tg-graphview[data-drawn]").wait_for(timeout=180_000)
-            timed = [page.evaluate(BROWSER_STEP) for _ in range(steps)]
-            browser.close()
+    with graph_page(code) as page:
+        timed = [page.evaluate(BROWSER_STEP) for _ in range(steps)]
     round_trip, patch = [t / 1000 for t, _ in timed], [p / 1000 for _, p in timed]
     section.rows.append(["in the browser: state message -> SVG patched and node in view (performance.now())",
                          _spread(patch), str(len(patch))])

@@ -9,8 +9,6 @@ Usage: `python scripts/make_readme_images.py` (needs the test extra, Graphviz's 
 """
 import pathlib
 import random
-import shutil
-import tempfile
 
 from tensorgrad import Value, nn
 from tensorgrad.demo import main as demo
@@ -45,31 +43,20 @@ def stepper_png():
     """The real widget served by Voila (no dot on its PATH), three steps in, with the bias node clicked."""
     import re
     import sys
-    import nbformat
-    from playwright.sync_api import sync_playwright
     sys.path.insert(0, str(DOCS.parent / "tests"))
-    from browser_support import CHROMIUM_ARGS, voila
-    with tempfile.TemporaryDirectory() as tmp:
-        notebook = pathlib.Path(tmp) / "stepper.ipynb"
-        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(STEPPER_CODE)]), notebook)
-        with voila(notebook) as base, sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(base + "/")
-            stepper = page.locator(".tensorgrad-stepper")
-            stepper.locator(".tg-graphview[data-drawn]").wait_for(timeout=120_000)
-            for k in (1, 2, 3):  # step 3: the bias, whose broadcast is undone by a sum over the batch axis
-                stepper.get_by_role("button", name="next").click()
-                stepper.locator(".tensorgrad-stepper-panel", has_text=f"Step {k} of").wait_for()
-            bias = stepper.locator("[data-node]").filter(has=page.locator("text", has_text=re.compile(r"^b$")))
-            bias.click()
-            stepper.locator(".tg-contributions").wait_for()
-            page.mouse.move(0, 0)  # no tooltip in the picture
-            page.wait_for_timeout(500)  # let the panel's new content paint
-            stepper.evaluate("element => element.scrollIntoView()")
-            page.screenshot(path=str(DOCS / "stepper.png"))  # 1400x1000, what a student's window shows
-            browser.close()
-
+    from browser_support import graph_page
+    with graph_page(STEPPER_CODE) as page:
+        stepper = page.locator(".tensorgrad-stepper")
+        for k in (1, 2, 3):  # step 3: the bias, whose broadcast is undone by a sum over the batch axis
+            stepper.get_by_role("button", name="next").click()
+            stepper.locator(".tensorgrad-stepper-panel", has_text=f"Step {k} of").wait_for()
+        bias = stepper.locator("[data-node]").filter(has=page.locator("text", has_text=re.compile(r"^b$")))
+        bias.click()
+        stepper.locator(".tg-contributions").wait_for()
+        page.mouse.move(0, 0)  # no tooltip in the picture
+        page.wait_for_timeout(500)  # let the panel's new content paint
+        stepper.evaluate("element => element.scrollIntoView()")
+        page.screenshot(path=str(DOCS / "stepper.png"))  # 1400x1000, what a student's window shows
 
 if __name__ == "__main__":
     DOCS.mkdir(exist_ok=True)

@@ -11,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -103,3 +104,25 @@ def screenshot_on_failure(page, name):
         with contextlib.suppress(Exception):
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         raise
+
+
+@contextlib.contextmanager
+def graph_page(code, timeout=180_000):
+    """A one-cell notebook of `code` served by Voila, open in headless Chromium (1400x1000) once its graph is drawn.
+
+    For scripts that look at a widget (README pictures, the benchmark) rather than test it.
+    """
+    import nbformat
+    from playwright.sync_api import sync_playwright
+    with tempfile.TemporaryDirectory() as tmp:
+        notebook = pathlib.Path(tmp) / "graph.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), notebook)
+        with voila(notebook) as base, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(base + "/")
+                page.locator(".tg-graphview[data-drawn]").first.wait_for(timeout=timeout)
+                yield page
+            finally:
+                browser.close()
