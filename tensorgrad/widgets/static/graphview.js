@@ -204,12 +204,13 @@ function render({ model, el }) {
     watch.observe(viewport);
   });
 
-  graphviz().then(async (viz) => {
+  async function draw() {
+    const viz = await graphviz();
     if (viz.error) throw viz.error;
     const svg = viz.renderSVGElement(model.get("dot"));
     await shown();
     drawn = index(svg);
-    stage.append(svg);
+    stage.replaceChildren(svg);
     status.remove();
     size = { w: svg.width.baseVal.value, h: svg.height.baseVal.value };
     view.s = Math.max(0.6, Math.min(1, (viewport.clientWidth - 2 * MARGIN) / size.w));
@@ -219,7 +220,16 @@ function render({ model, el }) {
     patch(Object.keys(state.fields));
     focus();
     el.dataset.drawn = "true";
-  }).catch((error) => { status.textContent = `could not draw the graph: ${error}`; });
+  }
+  const failed = (error) => { status.textContent = `could not draw the graph: ${error}`; viewport.append(status); };
+  draw().catch(failed);
+  const onDot = () => {  // a graph of another structure: lay it out anew, then ask for its whole state
+    drawn = null;
+    Object.assign(state, { current: null, done: new Set(), fields: {} });
+    model.send({ kind: "ready" });
+    draw().catch(failed);
+  };
+  model.on("change:dot", onDot);
 
   // interaction: buttons, wheel, drag to pan, hover for a tooltip, click to select, arrows to step
   toolbar.addEventListener("click", (event) => {
@@ -268,7 +278,7 @@ function render({ model, el }) {
     const f = state.fields[g.dataset.node.slice(1)] ?? {};
     tip.replaceChildren(
       element("b", "", info.label || "(no label)"), element("span", "", ` ${info.shape} ${info.dtype}`),
-      element("div", "tg-tip-name", "data"), element("pre", "", info.data),
+      element("div", "tg-tip-name", "data"), element("pre", "", f.dtip ?? ""),
       element("div", "tg-tip-name", "grad"), element("pre", "", f.gtip ?? "not tracked"));
     const v = viewport.getBoundingClientRect();
     tip.style.display = "block";
@@ -293,6 +303,7 @@ function render({ model, el }) {
     keyHost.removeEventListener("keydown", onKey);
     model.off("msg:custom", onMessage);
     model.off("change:selected_node", onSelected);
+    model.off("change:dot", onDot);
   };
 }
 
