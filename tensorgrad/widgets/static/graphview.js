@@ -5,7 +5,7 @@
 const SLOT = /^(data |grad )?@([DG])(\d+)L(\d+)@Q*$/;   // a number line laid out by viz.widget_dot
 const HEAT = /^@H([DG])(\d+)L(\d+)@Q*$/;                // a heatmap line
 const HEATMAP_WIDTH = 24;                               // characters, as in viz.py
-const MARGIN = 24, MIN_FOCUS_SCALE = 0.45, MIN_SCALE = 0.05, MAX_SCALE = 4;
+const MARGIN = 24, MIN_READABLE = 0.5, MIN_FOCUS_SCALE = 0.45, MIN_SCALE = 0.05, MAX_SCALE = 4;
 
 function graphviz() {  // the instance the hidden _VizRuntime widget starts (viz_loader.js)
   const slot = (globalThis.__tensorgradViz ??= {});
@@ -213,14 +213,31 @@ function render({ model, el }) {
     stage.replaceChildren(svg);
     status.remove();
     size = { w: svg.width.baseVal.value, h: svg.height.baseVal.value };
-    view.s = Math.max(0.6, Math.min(1, (viewport.clientWidth - 2 * MARGIN) / size.w));
+    patch(Object.keys(state.fields));
+    initialView();
+    el.dataset.drawn = "true";
+  }
+
+  let touched = false;  // once the reader pans or zooms, the view is theirs
+  function initialView() {
+    // A Value's graph: readable size, the whole width if it fits, the current node (or output) in view.
+    // A bare DOT drawing (draw_dot without `dot`): the whole width, as a static SVG image would show it.
+    const whole = Math.min(1, (viewport.clientWidth - 2 * MARGIN) / size.w);
+    view.s = model.get("info").length ? Math.max(MIN_READABLE, whole) : whole;
+    const fits = size.h * view.s + 2 * MARGIN;  // a small graph gets a smaller area, never a taller one
+    viewport.style.height = `${Math.max(160, Math.min(model.get("height"), fits))}px`;
     view.x = MARGIN;
     view.y = Math.max(MARGIN, (viewport.clientHeight - size.h * view.s) / 2);
     place();
-    patch(Object.keys(state.fields));
     focus();
-    el.dataset.drawn = "true";
   }
+  let width = 0;
+  const resized = new ResizeObserver(() => {  // notebooks often settle their width after drawing
+    if (viewport.clientWidth === width) return;
+    width = viewport.clientWidth;
+    if (drawn && !touched && width > 0) initialView();
+  });
+  resized.observe(viewport);
   const failed = (error) => { status.textContent = `could not draw the graph: ${error}`; viewport.append(status); };
   draw().catch(failed);
   const onDot = () => {  // a graph of another structure: lay it out anew, then ask for its whole state
@@ -235,6 +252,7 @@ function render({ model, el }) {
   toolbar.addEventListener("click", (event) => {
     const button = event.target.closest("button");
     if (!button || !size) return;
+    touched = true;
     const cx = viewport.clientWidth / 2, cy = viewport.clientHeight / 2;
     if (button.classList.contains("tg-zoom-in")) zoomAt(1.25, cx, cy);
     else if (button.classList.contains("tg-zoom-out")) zoomAt(0.8, cx, cy);
@@ -243,6 +261,7 @@ function render({ model, el }) {
   viewport.addEventListener("wheel", (event) => {
     if (!size) return;
     event.preventDefault();
+    touched = true;
     const v = viewport.getBoundingClientRect();
     zoomAt(Math.exp(-event.deltaY * 0.0015), event.clientX - v.left, event.clientY - v.top);
   }, { passive: false });
@@ -255,7 +274,7 @@ function render({ model, el }) {
     if (drag && (event.buttons & 1)) {
       const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
       if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
-      if (drag.moved) { view.x = drag.vx + dx; view.y = drag.vy + dy; place(); viewport.classList.add("tg-dragging"); }
+      if (drag.moved) { touched = true; view.x = drag.vx + dx; view.y = drag.vy + dy; place(); viewport.classList.add("tg-dragging"); }
     }
     showTip(event);
   });
@@ -300,6 +319,7 @@ function render({ model, el }) {
 
   return () => {
     cancelAnimationFrame(frame);
+    resized.disconnect();
     keyHost.removeEventListener("keydown", onKey);
     model.off("msg:custom", onMessage);
     model.off("change:selected_node", onSelected);
