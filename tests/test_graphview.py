@@ -235,3 +235,10 @@ def test_draw_dot_with_dot_stays_static_svg():
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed: this checks the static SVG it makes (apt-get install graphviz)")
     assert "image/svg+xml" in draw_dot(Value(1.0))._repr_mimebundle_()
+
+
+def test_importing_the_widgets_package_leaves_anywidget_unimported():
+    import subprocess
+    code = "import sys, tensorgrad.widgets; print('anywidget' in sys.modules, 'ipywidgets' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
