@@ -242,3 +242,15 @@ def test_importing_the_widgets_package_leaves_anywidget_unimported():
     code = "import sys, tensorgrad.widgets; print('anywidget' in sys.modules, 'ipywidgets' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_graph_too_big_to_draw_shows_the_note_and_the_stepper_still_steps():
+    y = Value(1.0)
+    for _ in range(30):
+        y = -y
+    stepper = BackwardStepper(y, max_nodes=10)
+    assert "too big to draw readably" in stepper.graph.dot and stepper.graph.nodes == []
+    browser = opened(stepper.graph)
+    stepper.finish()
+    assert stepper.step == 30 and "Step 30 of 30" in stepper.panel.value
+    assert all("fields" not in m for m in browser.messages)  # nothing to write into a note

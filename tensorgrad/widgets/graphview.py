@@ -114,7 +114,7 @@ class GraphView(anywidget.AnyWidget):
 
     def _state(self, current, done_ids, full):
         shown = self._shown
-        current_id = None if current is None else f"n{self._index[current]}"
+        current_id = f"n{self._index[current]}" if current in self._index else None
         message = {"kind": "state"}
         if full or current_id != shown["current"]:
             message["current"] = current_id
