@@ -122,10 +122,12 @@ def test_boundary_follows_the_model_score_sign(moons):
     plot = TrainingPlot(lambda v: v[:, :1] - 0.5, X, y, min_interval=0, resolution=21)  # boundary x = 0.5
     plot.update(1, 1.0, 0.5)
     plot.draw()
-    from matplotlib.contour import ContourSet
-    (line,) = [c for c in plot.ax_boundary.collections if isinstance(c, ContourSet)]
-    xs = np.concatenate([path.vertices[:, 0] for path in line.get_paths()])
+    segments = plot.boundary.lines.get_segments()
+    assert segments and plot.boundary.lines in plot.ax_boundary.collections
+    xs = np.concatenate([segment[:, 0] for segment in segments])
+    ys = np.concatenate([segment[:, 1] for segment in segments])
     np.testing.assert_allclose(xs, 0.5, atol=1e-9)
+    assert ys.min() < X[:, 1].min() and ys.max() > X[:, 1].max()  # the line crosses the whole picture
 
 
 def test_multiclass_and_missing_model_still_draw():

@@ -11,7 +11,6 @@ to hear Stop (Voila has no interrupt button), and synchronously elsewhere (scrip
 there is no one to press Stop and a thread would only make results timing-dependent.
 """
 import html
-import io
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from ..nn import Linear, ReLU, Sequential, Sigmoid, Tanh
 from ..optim import SGD
 from ..train import fit
 from .._deps import require
-from .training import TrainingPlot, evaluate, grid_over, start
+from .training import TrainingPlot, evaluate, grid_over, png_bytes, start
 
 DATASETS = {  # name -> (n_samples, noise, seed) -> (X, labels 0/1); noise means what the generator makes of it
     "moons": lambda n, noise, seed: datasets.moons(n, noise=noise, seed=seed, labels="01"),
@@ -148,9 +147,7 @@ class PlaygroundModel:
             limit = max(np.abs(activation).max(), 1e-9)
             image.set_data(activation)
             image.set_clim(-limit, limit)
-        buffer = io.BytesIO()
-        self.neuron_figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        self.neurons_png = buffer.getvalue()
+        self.neurons_png = png_bytes(self.neuron_figure)
 
 
 def _check(settings):

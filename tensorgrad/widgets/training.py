@@ -51,6 +51,109 @@ def evaluate(fn, points):
     return np.asarray(out.data if isinstance(out, Value) else out)
 
 
+def png_bytes(figure):
+    """The figure as PNG bytes: drawn by Agg and encoded RGB, fast (savefig's path costs twice as much)."""
+    figure.canvas.draw()
+    return _encode(figure)
+
+
+def _encode(figure):
+    buffer = io.BytesIO()
+    rgb = np.asarray(figure.canvas.buffer_rgba())[..., :3]
+    require("PIL.Image", "demo").fromarray(rgb).save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+class Frames:
+    """Renders a figure again and again where only some artists change: the rest is drawn once (blitting).
+
+    Text, tick labels above all, is most of a matplotlib frame's cost. The axes, ticks and labels are
+    drawn only when `key` (what they depend on: limits, sizes) changes; other frames restore that
+    background and draw only the changing `artists` on it, in order.
+    """
+
+    def __init__(self, figure, artists):
+        self.figure, self.artists = figure, list(artists)
+        for artist in self.artists:
+            artist.set_animated(True)  # a full draw leaves them out of the background
+        self._key = self._background = None
+
+    def png(self, key=None):
+        canvas = self.figure.canvas
+        if self._background is None or key != self._key:
+            canvas.draw()
+            self._background, self._key = canvas.copy_from_bbox(self.figure.bbox), key
+        else:
+            canvas.restore_region(self._background)
+        for artist in self.artists:
+            self.figure.draw_artist(artist)
+        return _encode(self.figure)
+
+
+def nice_ceiling(x):
+    """The smallest of 1, 2, 5 times a power of ten that is >= x (x > 0): axis limits that rarely move."""
+    power = 10.0 ** math.floor(math.log10(x))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-12))
+
+
+class Boundary:
+    """A classifier's decision regions, boundary line and data points on one matplotlib axes.
+
+    The artists are made once and updated in place each frame (image data, line segments from
+    contourpy, point offsets and colours): re-creating them, contouring above all, cost more than the
+    rest of a frame. `extra` is a LineCollection callers may fill (the studio draws zero lines there).
+    """
+
+    def __init__(self, ax):
+        collections = require("matplotlib.collections", "demo")
+        self.ax = ax
+        self.image = ax.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", alpha=0.55, interpolation="bilinear")
+        self.lines = ax.add_collection(collections.LineCollection([], colors="k", linewidths=1.2))
+        self.extra = ax.add_collection(collections.LineCollection([], colors="0.25", linewidths=0.8,
+                                                                  linestyles="--"))
+        self.points = ax.scatter(np.zeros(0), np.zeros(0), s=18, edgecolors="k", linewidths=0.5)
+        self.message = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=9,
+                               wrap=True)
+        self.artists = (self.image, self.lines, self.extra, self.points, self.message)  # in drawing order
+
+    def draw(self, model, X, y, grid):
+        """Draw `model`'s regions over `grid` (xx, yy, points from `grid_over`) and the points X coloured by y."""
+        contour_generator = require("contourpy", "demo").contour_generator
+        xx, yy, points = grid
+        scores = evaluate(model, points)
+        if scores.ndim == 2 and scores.shape[1] > 1:  # several outputs: the winning class, lines between
+            field = scores.argmax(axis=1).reshape(xx.shape).astype(float)
+            shade, levels, cmap, limits = field, np.arange(scores.shape[1] - 1) + 0.5, "tab10", (0, 9)
+            colours, point_limits = y, limits
+        else:  # one score: its sign is the class; tanh keeps the shading's scale fixed from frame to frame
+            field = scores.reshape(xx.shape)
+            shade, levels, cmap, limits = np.tanh(field), [0.0], "RdBu", (-1, 1)
+            colours = None if y is None else np.where(y > 0, 1.0, -1.0)
+            point_limits = (-1.6, 1.6)  # lighter than the shading's extremes
+        extent = (xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0])
+        self.image.set(data=shade, extent=extent, cmap=cmap, clim=limits, visible=True)
+        contours = contour_generator(xx, yy, field)
+        self.lines.set_segments([line for level in levels for line in contours.lines(level)])
+        self.points.set_offsets(X.reshape(-1, 2))
+        if colours is None:
+            self.points.set(array=None, facecolor="k")
+        else:
+            self.points.set(array=np.asarray(colours, dtype=float), cmap=cmap, clim=point_limits)
+        self.points.set_visible(True)
+        self.message.set_text("")
+        self.ax.set_xlim(extent[:2])
+        self.ax.set_ylim(extent[2:])
+        return field
+
+    def hide(self, message):
+        """Nothing to draw: show `message` in the axes instead."""
+        for artist in (self.image, self.points):
+            artist.set_visible(False)
+        self.lines.set_segments([])
+        self.extra.set_segments([])
+        self.message.set_text(message)
+
+
 class TrainingPlot:
     """Records loss and accuracy per step and renders boundary, loss and accuracy into `png` now and then.
 
@@ -82,7 +185,9 @@ class TrainingPlot:
         (self._loss_line,) = self.ax_loss.plot([], [], color="tab:red")
         (self._accuracy_line,) = self.ax_accuracy.plot([], [], color="tab:green")
         self.ax_accuracy.set_ylim(-0.02, 1.02)
-        self._boundary_artists = []
+        self.boundary = Boundary(self.ax_boundary)
+        self.frames_renderer = Frames(figure, [*self.boundary.artists, self._loss_line, self._accuracy_line,
+                                               *self.captions])
         self.model, self.X, self.y = model, X, y
         self.steps, self.every, self.min_interval, self.resolution = steps, every, min_interval, resolution
         self.listeners = []
@@ -143,10 +248,8 @@ class TrainingPlot:
         """Render the figure for the current model and curves into `png`, and tell the listeners."""
         began = time.perf_counter()
         self._draw_boundary()
-        self._draw_curves()
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        self.png = buffer.getvalue()
+        limits = self._draw_curves()
+        self.png = self.frames_renderer.png((limits, self.ax_boundary.get_xlim(), self.ax_boundary.get_ylim()))
         self.frames += 1
         self._drawn_step = self.history["step"][-1] if self.history["step"] else None
         self._last_draw = time.perf_counter()
@@ -155,50 +258,35 @@ class TrainingPlot:
             listener(self)
 
     def _draw_boundary(self):
-        ax, X, y = self.ax_boundary, self.X, self.y
-        for artist in self._boundary_artists:
-            artist.remove()
-        self._boundary_artists = []
-        if self.model is None or X is None or X.ndim != 2 or X.shape[1] != 2:
-            self.captions[0].set_text("decision boundary: needs a model and 2-D X")
-            return
-        xx, yy, points = grid_over(X, self.resolution)
-        scores = evaluate(self.model, points)
-        if scores.ndim == 2 and scores.shape[1] > 1:  # several outputs: the winning class, lines between
-            field = scores.argmax(axis=1).reshape(xx.shape)
-            shade, levels, style = field, np.arange(scores.shape[1] - 1) + 0.5, dict(cmap="tab10", vmin=0, vmax=9)
-            point_colours, point_style = y, style
-        else:  # one score: its sign is the class; tanh keeps the shading's scale fixed from frame to frame
-            field = scores.reshape(xx.shape)
-            shade, levels, style = np.tanh(field), [0.0], dict(cmap="RdBu", vmin=-1, vmax=1)
-            point_colours = None if y is None else np.where(y > 0, 1.0, -1.0)
-            point_style = dict(cmap="RdBu", vmin=-1.6, vmax=1.6)  # lighter than the shading's extremes
-        extent = (xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0])
-        self._boundary_artists = [
-            ax.imshow(shade, origin="lower", extent=extent, aspect="auto", alpha=0.55, interpolation="bilinear",
-                      **style),
-            ax.contour(xx, yy, field, levels=levels, colors="k", linewidths=1.2),
-            ax.scatter(X[:, 0], X[:, 1], s=18, edgecolors="k", linewidths=0.5,
-                       **(dict(c=point_colours, **point_style) if point_colours is not None else dict(c="k"))),
-        ]
-        ax.set_xlim(extent[:2])
-        ax.set_ylim(extent[2:])
         step = self.history["step"][-1] if self.history["step"] else 0
-        self.captions[0].set_text(f"decision boundary, step {step}")
+        if self.model is None or self.X is None:
+            why = "no model and data given: only the curves are drawn"
+        elif self.X.ndim != 2 or self.X.shape[1] != 2:
+            why = (f"X has shape {self.X.shape}: only the curves are drawn\n"
+                   "(a decision boundary needs data with 2 features)")
+        else:
+            self.boundary.draw(self.model, self.X, self.y, grid_over(self.X, self.resolution))
+            self.captions[0].set_text(f"decision boundary, step {step}")
+            return
+        self.boundary.hide(why)
+        self.captions[0].set_text("")
 
     def _draw_curves(self):
+        """Set the curves, on limits that move rarely (each move redraws the axes' text); returns them."""
         steps, loss, acc = self.history["step"], self.history["loss"], self.history["accuracy"]
         self._loss_line.set_data(steps, loss)
         self._accuracy_line.set_data(steps, acc)
+        last = steps[-1] if steps else 1
+        right = self.steps if self.steps and self.steps >= last else 2 ** math.ceil(math.log2(last))
+        finite = [v for v in loss if math.isfinite(v)]
+        top = nice_ceiling(max(max(finite, default=1.0), 1e-12))
+        bottom = -nice_ceiling(-min(finite)) if finite and min(finite) < 0 else 0.0
         for ax in (self.ax_loss, self.ax_accuracy):
-            ax.relim()
-            ax.autoscale_view(scaley=ax is self.ax_loss)
-        if not steps:  # autoscaling keeps the old limits when there is no data: after `clear`, start afresh
-            self.ax_loss.set_xlim(0, 1, auto=True)  # auto=True: a later relim() rescales again
-            self.ax_accuracy.set_xlim(0, 1, auto=True)
-            self.ax_loss.set_ylim(0, 1, auto=True)
+            ax.set_xlim(0, right)
+        self.ax_loss.set_ylim(bottom, top)
         self.captions[1].set_text(f"loss {loss[-1]:.4f}" if loss else "loss")
         self.captions[2].set_text(f"accuracy {acc[-1]:.1%}" if acc and not math.isnan(acc[-1]) else "accuracy")
+        return right, bottom, top
 
     def save(self, path):
         """Write the final frame to a PNG file (for scripts and CI)."""
