@@ -96,6 +96,40 @@ def nice_ceiling(x):
     return next(m * power for m in (1, 2, 5, 10) if m * power >= x * (1 - 1e-12))
 
 
+def first_layer(model):
+    """The (2, units) weight and (units,) bias of the model's first layer, if it is a dense layer on 2-D input."""
+    for module in getattr(model, "layers", [model]):
+        w = getattr(module, "w", None)
+        if isinstance(w, Value):
+            if w.shape[0] != 2:
+                return None
+            b = getattr(module, "b", None)
+            weights = w.data.reshape(2, -1)
+            return weights, (b.data.reshape(-1) if isinstance(b, Value) else np.zeros(weights.shape[1]))
+        if getattr(module, "nin", None) is not None:  # a module with weights of another kind comes first
+            return None
+    return None
+
+
+def zero_line_segments(model, extent):
+    """Each first-layer unit's line w[0] x + w[1] y + b = 0 across `extent` (x0, x1, y0, y1), as segments.
+
+    A unit of the first layer is a straight soft edge; the network's boundary is built from these
+    edges, so seeing them explains its shape. No first layer on 2-D input: no lines.
+    """
+    layer = first_layer(model)
+    if layer is None:
+        return []
+    x0, x1, y0, y1 = extent
+    segments = []
+    for (a, c), b in zip(layer[0].T, layer[1]):
+        if abs(c) >= abs(a) and c:  # closer to horizontal: y at the left and right edges
+            segments.append([(x0, -(a * x0 + b) / c), (x1, -(a * x1 + b) / c)])
+        elif a:
+            segments.append([(-(c * y0 + b) / a, y0), (-(c * y1 + b) / a, y1)])
+    return segments
+
+
 class Boundary:
     """A classifier's decision regions, boundary line and data points on one matplotlib axes.
 
@@ -161,11 +195,12 @@ class TrainingPlot:
     steps: the run's length if known (`fit` tells it); it sets the automatic `every` and the final step.
     every: draw every this many steps (default: about 25 frames per run, or every step when the
     length is unknown); min_interval: seconds between frames at least (the final frame always draws).
+    zero_lines: also draw where each first-layer unit's input is zero (see `zero_line_segments`).
     `frames` counts the renders; `listeners` are called with the plot after each one.
     """
 
     def __init__(self, model=None, X=None, y=None, *, steps=None, every=None, min_interval=0.5, resolution=60,
-                 figsize=(10.5, 3.3), dpi=72):
+                 figsize=(10.5, 3.3), dpi=72, zero_lines=False):
         mpl_figure = require("matplotlib.figure", "demo")
         require("matplotlib.backends.backend_agg", "demo").FigureCanvasAgg(
             figure := mpl_figure.Figure(figsize=figsize, dpi=dpi))
@@ -190,6 +225,7 @@ class TrainingPlot:
                                                *self.captions])
         self.model, self.X, self.y = model, X, y
         self.steps, self.every, self.min_interval, self.resolution = steps, every, min_interval, resolution
+        self.zero_lines = zero_lines
         self.listeners = []
         self.stop_requested = False
         self.clear()
@@ -266,6 +302,8 @@ class TrainingPlot:
                    "(a decision boundary needs data with 2 features)")
         else:
             self.boundary.draw(self.model, self.X, self.y, grid_over(self.X, self.resolution))
+            extent = (*self.ax_boundary.get_xlim(), *self.ax_boundary.get_ylim())
+            self.boundary.extra.set_segments(zero_line_segments(self.model, extent) if self.zero_lines else [])
             self.captions[0].set_text(f"decision boundary, step {step}")
             return
         self.boundary.hide(why)

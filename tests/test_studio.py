@@ -1,0 +1,175 @@
+"""The training studio's model: pausing opens the very backward pass training ran; edits and resets."""
+import copy
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+pytest.importorskip("sklearn")
+
+from tensorgrad import Value, datasets, losses  # noqa: E402
+from tensorgrad.nn import Linear, Sequential, Tanh  # noqa: E402
+from tensorgrad.optim import SGD, Adam  # noqa: E402
+from tensorgrad.widgets.stepper import Stepper  # noqa: E402
+from tensorgrad.widgets.studio import StudioModel, table_html  # noqa: E402
+from tensorgrad.widgets.training import zero_line_segments  # noqa: E402
+
+PLOT = dict(min_interval=0, every=1000, resolution=12, figsize=(4, 1.5), dpi=30)  # cheap frames
+
+
+def net(seed=0, hidden=5):
+    rng = np.random.default_rng(seed)
+    return Sequential(Linear(2, hidden, rng=rng), Tanh(), Linear(hidden, 1, rng=rng))
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return datasets.moons(40, noise=0.1, seed=3)  # labels -1/+1
+
+
+def studio(data, optimizer="sgd", **options):
+    model = net()
+    opt = Adam(model.parameters(), lr=0.05) if optimizer == "adam" else SGD(model.parameters(), lr=0.3)
+    return StudioModel(model, *data, loss="svm", optimizer=opt, **(PLOT | options))
+
+
+def weights(s):
+    return [p.data.copy() for _, p in s.named_parameters]
+
+
+def test_a_paused_step_opens_exactly_the_backward_pass_training_ran(moons):
+    s = studio(moons, l2=1e-3)
+    for _ in range(5):
+        s.step()
+    record = s.last
+    stepper = Stepper(s.paused_loss())
+    stepper.finish()
+    # a fresh graph on the same batch with the same weights (those before the update), run by backward()
+    fresh = copy.deepcopy(s.net)  # copied while the paused weights are in place
+    fresh.zero_grad()
+    assert all(np.array_equal(p.data, w) for p, w in zip(fresh.parameters(), record.before))
+    total = losses.svm(fresh(Value(record.X, requires_grad=False)), record.y)
+    total = total + 1e-3 * losses.l2_penalty(fresh.parameters())
+    fresh_steps = list(total.backward_steps())
+    assert total.data == record.loss.data
+    assert [step.op for step in stepper.steps] == [step.op for step in fresh_steps]
+    for ours, theirs in zip(stepper.steps, fresh_steps):
+        assert np.array_equal(ours.grad, theirs.grad)
+        assert [c.grad.tolist() for c in ours.contributions] == [c.grad.tolist() for c in theirs.contributions]
+    for (_, p), q, grad in zip(s.named_parameters, fresh.parameters(), record.grads):
+        assert np.array_equal(p.grad, q.grad) and np.array_equal(p.grad, grad)  # the grads the update used
+    stepper.goto(0)
+    assert stepper.num_steps == len(fresh_steps) and s.step_count == 5
+
+
+def test_the_weights_shown_paused_are_those_before_the_update_and_come_back(moons):
+    s = studio(moons)
+    s.step()
+    after = weights(s)
+    s.paused_loss()
+    assert all(np.array_equal(w, b) for w, b in zip(weights(s), s.last.before))
+    assert not np.array_equal(after[0], s.last.before[0])  # the update moved the first layer's weights
+    s.sample_loss(0)  # tracing a sample uses the current weights
+    assert all(np.array_equal(w, a) for w, a in zip(weights(s), after))
+
+
+@pytest.mark.parametrize("optimizer, batch_size", [("sgd", None), ("adam", 16)])
+def test_pausing_and_stepping_through_changes_nothing(moons, optimizer, batch_size):
+    straight = studio(moons, optimizer, batch_size=batch_size)
+    assert list(straight.run(10)) == list(range(1, 11))
+    paused = studio(moons, optimizer, batch_size=batch_size)
+    for k in paused.run(10):
+        if k == 4:
+            paused.pause()
+    assert paused.step_count == 4 and paused.paused
+    stepper = Stepper(paused.paused_loss())
+    stepper.finish()
+    stepper.goto(3)
+    assert list(paused.run()) == list(range(5, 11))  # Resume: on to the same target
+    assert not paused.paused
+    assert all(np.array_equal(a, b) for a, b in zip(weights(straight), weights(paused)))
+    assert paused.plot.history == straight.plot.history
+
+
+def test_added_and_removed_points_are_the_next_steps_data(moons):
+    s = studio(moons)
+    n = len(s.X)
+    s.step()
+    i = s.add_point((0.25, 2.0), 1.0)
+    assert i == n and len(s.X) == n + 1
+    record = s.step()
+    assert np.array_equal(record.X[-1], [0.25, 2.0]) and record.y[-1] == 1.0 and len(record.y) == n + 1
+    by_hand = losses.svm(Sequential(*s.net.layers)(Value(record.X)), record.y)  # the same net, weights swapped back
+    s.paused_loss()
+    assert by_hand.data != record.loss.data  # (the updated weights give another loss)
+    assert losses.svm(s.net(Value(record.X)), record.y).data == record.loss.data
+    s.remove_point(0)
+    record = s.step()
+    assert len(record.X) == n and np.array_equal(record.X[0], moons[0][1])
+    assert s.nearest((0.25, 2.0), within=1e-9) == n - 1 and s.nearest((9, 9), within=0.5) is None
+    with pytest.raises(ValueError, match="classes"):
+        s.add_point((0, 0), 3.0)
+    with pytest.raises(IndexError, match="no point"):
+        s.remove_point(n)
+
+
+def test_reset_restores_data_weights_and_optimiser(moons):
+    s = studio(moons, "adam", batch_size=10)
+    start = weights(s)
+    first = [s.step().loss.item() for _ in range(5)]
+    s.add_point((0, 0), -1.0)
+    s.remove_point(3)
+    s.paused_loss()
+    s.reset()
+    assert np.array_equal(s.X, moons[0]) and np.array_equal(s.y, moons[1])
+    assert all(np.array_equal(a, b) for a, b in zip(start, weights(s)))
+    assert s.step_count == 0 and s.last is None and s.plot.history["step"] == []
+    assert [s.step().loss.item() for _ in range(5)] == first  # Adam's moments and the batches start afresh
+
+
+def test_a_sample_loss_is_that_sample_through_the_current_weights(moons):
+    s = studio(moons)
+    s.step()
+    loss = s.sample_loss(7)
+    assert loss.data == losses.svm(s.net(Value(moons[0][7:8])), moons[1][7:8]).data
+    assert Stepper(loss).num_steps > 3
+
+
+def test_optimizer_table_for_sgd_and_adam(moons):
+    s = studio(moons)
+    assert s.optimizer_table() == [] and "after the first step" in table_html([])
+    s.step()
+    rows = s.optimizer_table()
+    assert [r["parameter"] for r in rows] == ["L0.w", "L0.b", "L2.w", "L2.b"]
+    for row in rows:
+        assert row["|update|"] == pytest.approx(0.3 * row["|grad|"])  # plain SGD: the update is lr * grad
+    a = studio(moons, "adam")
+    a.step()
+    signs_checked = 0
+    for row, grad in zip(a.optimizer_table(), a.last.grads):  # after one step: m = 0.1 g, v = 0.001 g^2
+        assert row["|m|"] == pytest.approx(0.1 * np.linalg.norm(grad))
+        assert row["|sqrt(v)|"] == pytest.approx(np.sqrt(0.001) * np.linalg.norm(grad))
+        if np.abs(grad).min() > 1e-6:  # (the output bias's grad is 0 on balanced classes: eps decides there)
+            assert row["|update|"] == pytest.approx(0.05 * np.sqrt(grad.size), rel=1e-4)  # lr * sign(g) each
+            signs_checked += 1
+    assert signs_checked >= 2
+    page = table_html(a.optimizer_table())
+    assert page.count("<tr>") == 5 and "sqrt(v)" in page and "2x5" in page
+
+
+def test_zero_lines_are_where_each_first_unit_is_zero(moons):
+    model = net()
+    w, b = model.layers[0].w.data, model.layers[0].b.data
+    segments = zero_line_segments(model, (-2, 3, -1, 2))
+    assert len(segments) == 5
+    for (a, c), bias, segment in zip(w.T, b, segments):
+        for x, y in segment:
+            assert a * x + c * y + bias == pytest.approx(0, abs=1e-9)
+    assert zero_line_segments(lambda v: v, (0, 1, 0, 1)) == []
+    s = studio(moons, zero_lines=True)
+    assert len(s.plot.boundary.extra.get_segments()) == 5
+
+
+def test_bad_data_is_refused():
+    with pytest.raises(ValueError, match=r"X of shape \(N, 2\)"):
+        StudioModel(net(), np.zeros((4, 3)), np.ones(4), **PLOT)
