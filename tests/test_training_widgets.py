@@ -224,10 +224,36 @@ def test_in_a_kernel_the_plot_displays_itself_and_training_goes_to_a_thread(live
     assert in_kernel() and shown == [plot.widget]
     assert live_plot_class(show=False) and len(shown) == 1
     ran = []
-    thread = start(lambda: ran.append(threading.current_thread()))
-    thread.join(5)
-    assert ran == [thread]
-    assert start(lambda: ran.append("here"), background=False) is None and ran[-1] == "here"
+    job = start(lambda: ran.append(threading.current_thread()))
+    job.wait(5)
+    assert ran == [job.thread] and not job.running
+    job = start(iter([1, 2]), background=False)
+    assert job.thread is None and job.task is None and not job.running
+
+
+def test_without_threads_training_runs_in_slices_on_the_event_loop(moons, monkeypatch):
+    """Pyodide has no threads: a run becomes an asyncio task, and a Stop pressed between slices is heard."""
+    import asyncio
+    from tensorgrad.train import fit_iter
+    from tensorgrad.widgets import training
+    monkeypatch.setattr(training, "threads_available", lambda: False)
+    X, y = moons
+    plot = TrainingPlot(every=10**6, min_interval=0, resolution=10)
+    events = []
+
+    async def kernel():
+        job = training.start(fit_iter(small_net(), X, y, steps=10**6, callbacks=[plot]), background=True,
+                             slice_seconds=0.01)
+        assert job.task is not None and job.running and plot.history["step"] == []  # nothing ran yet
+        while len(plot.history["step"]) < 5:
+            await asyncio.sleep(0.005)  # the kernel's turn: as when a message arrives between slices
+        events.append(len(plot.history["step"]))
+        plot.stop()  # the Stop button
+        await job.task
+        return job
+    job = asyncio.run(kernel())
+    assert not job.running and len(plot.history["step"]) == events[0] + 1  # the step in progress, then none
+    assert plot.history["step"][-1] < 10**6 and plot.frames == 1  # stopped, and the step it stopped on drawn
 
 
 def test_overhead_of_the_live_plot_is_measured(moons, capsys):

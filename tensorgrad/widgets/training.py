@@ -16,11 +16,14 @@ Both are `fit` callbacks and work in a hand-written loop:
         if plot.update(k, loss, acc):  # True once Stop was pressed
             break
 """
+import asyncio
+import contextlib
 import io
 import math
 import sys
 import threading
 import time
+from collections import deque
 
 import numpy as np
 
@@ -342,8 +345,9 @@ class LivePlot(TrainingPlot):
 
     Created in a notebook it displays itself (`show=False` to place `.widget` yourself), so
     `fit(..., callbacks=[LivePlot()])` just works. Stop is heard only while the kernel is free: run
-    long training with `start(lambda: fit(...))`, which uses a background thread inside a kernel
-    (interrupting the kernel also stops a plain `fit`).
+    long training with `start(fit_iter(..., callbacks=[plot]))`, which trains in a background thread
+    inside a kernel, or in slices on the event loop where there are no threads (interrupting the
+    kernel also stops a plain `fit`).
     """
 
     def __init__(self, model=None, X=None, y=None, *, show=True, **options):
@@ -373,16 +377,65 @@ def in_kernel():
     return getattr(shell, "kernel", None) is not None
 
 
-def start(fn, background=None):
-    """Run `fn()`: in a daemon thread when `background` (default: inside a kernel), else right here.
+def threads_available():
+    """False where Python has no threads (Pyodide in JupyterLite, WASI)."""
+    return sys.platform not in ("emscripten", "wasi")
 
-    In a kernel, a thread leaves the kernel free to hear the Stop button (Voila has no interrupt);
-    without one (scripts, tests) running synchronously is simpler and deterministic. Returns the
-    thread, or None when `fn` has already run.
+
+class Job:
+    """A run handed to `start`: in a thread, as an asyncio task, or already finished."""
+
+    def __init__(self, thread=None, task=None):
+        self.thread, self.task = thread, task
+
+    @property
+    def running(self):
+        if self.thread is not None:
+            return self.thread.is_alive()
+        return self.task is not None and not self.task.done()
+
+    def wait(self, timeout=None):
+        """Wait for a thread to end. (A task runs on this thread's event loop: await `job.task` instead.)"""
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+
+def start(work, background=None, slice_seconds=0.05):
+    """Run `work`, a function or an iterable whose items are pieces of it (`fit_iter(...)`, a studio run).
+
+    Inside a kernel (default; or `background=True`) it runs in a daemon thread, which leaves the kernel
+    free to hear Stop and Pause (Voila has no interrupt). Where Python has no threads (Pyodide) an
+    iterable runs instead as an asyncio task on the kernel's event loop, in slices of about
+    `slice_seconds`, and the buttons are heard between slices; a function runs at once there.
+    Elsewhere (scripts, tests) it runs here and now, which is simpler and deterministic.
+    Returns a `Job`.
     """
+    run = work if callable(work) else lambda: deque(work, maxlen=0)
     if not (in_kernel() if background is None else background):
-        fn()
-        return None
-    thread = threading.Thread(target=fn, daemon=True, name="tensorgrad-training")
-    thread.start()
-    return thread
+        run()
+        return Job()
+    if threads_available():
+        with contextlib.suppress(RuntimeError):  # "can't start new thread": fall through to the event loop
+            thread = threading.Thread(target=run, daemon=True, name="tensorgrad-training")
+            thread.start()
+            return Job(thread=thread)
+    if callable(work):
+        run()
+        return Job()
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # Pyodide's browser loop schedules tasks without running in this call
+        loop = asyncio.get_event_loop()
+    return Job(task=loop.create_task(_in_slices(iter(work), slice_seconds)))
+
+
+async def _in_slices(pieces, seconds):
+    """Drain `pieces`, handing control back to the event loop every `seconds`."""
+    while True:
+        deadline = time.perf_counter() + seconds
+        for _ in pieces:
+            if time.perf_counter() >= deadline:
+                break
+        else:
+            return
+        await asyncio.sleep(0)
