@@ -4,11 +4,13 @@ As in micrograd, each Value is a record (label, shape, dtype, data, grad) and ea
 between its inputs and its output. Edges carry shapes, and an edge where the op broadcast its input is
 marked with the axes backward will sum over, so students see where `unbroadcast` acts before it runs.
 graphviz is imported only when drawing. Without Graphviz's `dot` program a drawing still builds (its
-`.source` is there); only rendering fails, with one message saying how to install Graphviz.
+`.source` is there) and a notebook still shows it, laid out in the browser by GraphView; only
+`.render()` and `.pipe()` fail, with one message saying how to install Graphviz.
 """
 import functools
 import html
 import re
+import shutil
 from contextlib import contextmanager
 
 import numpy as np
@@ -102,67 +104,81 @@ def _draw(dot, nodes, graphviz, record, style):
     return dot
 
 
-class SteppingDrawing:
-    """One Graphviz layout, redrawn for many states of a backward pass: what the stepper shows.
+def widget_dot(root, rankdir="LR", *, max_elements=16, max_nodes=400):
+    """The graph's Values and its DOT with every number left as a fixed-width slot: what GraphView lays out.
 
-    A layout takes Graphviz tens of milliseconds per hundred nodes, too slow to redo at every step.
-    So every gradient is laid out once as a placeholder of fixed size (numbers always take
-    `_FIXED_WIDTH` characters of Courier, a monospace font, so a box never changes size), and `svg()`
-    then only writes the current gradients, fills and highlight into that one SVG.
+    The browser lays a graph out once (tens of milliseconds per hundred nodes) and then only writes
+    numbers into it. So each data or grad line is laid out as a placeholder `@<D|G><i>L<k>@QQ..` of
+    the width its numbers will always take (`_fixed_lines`: the width depends on the shape, never on
+    the values), and a big tensor's heatmap as `@H<D|G><i>L<k>@QQ..` lines. The DOT therefore depends
+    on the graph's structure only: a new graph of the same shapes reuses the layout.
     """
-    _TOKEN = re.compile(r">(grad )?Q@G(\d+)L(\d+)@Q*</text>")  # a whole text line, marked unlike any label
+    nodes, graphviz, dot = _start(root, rankdir, max_nodes)
+    if not dot.body:
+        names = {v: i for i, v in enumerate(nodes)}
 
-    def __init__(self, root, rankdir="LR", *, max_elements=16, max_nodes=400):
-        self.max_elements = max_elements
-        nodes, graphviz, dot = _start(root, rankdir, max_nodes)
-        if not dot.body:
-            names = {v: i for i, v in enumerate(nodes)}
-            _draw(dot, nodes, graphviz, lambda v: _record(v, max_elements, self._slot(v, names[v])),
-                  lambda v: _fill(v, ()))
-        self.nodes = nodes
-        # the SVG cut at each node's group, so that a state only rewrites the groups
-        svg = render_svg(dot)
-        self._pieces = re.split(r'(<g id="node\d+" class="node">\s*<title>[^<]*</title>.*?</g>)', svg, flags=re.S)
+        def record(v):
+            i, fields, heat = names[v], node_fields(v, max_elements), _is_big(v.data, max_elements)
+            grad = _slots("grad", "G", i, fields["grad"], heat) if v.requires_grad else "grad: not tracked"
+            return _record(v, max_elements, grad, data=_slots("data", "D", i, fields["data"], heat))
 
-    def _slot(self, v, i):
-        if not v.requires_grad:
-            return "grad: not tracked"
-        lines = _fixed_lines(np.zeros_like(v.data), self.max_elements)
-        return _named("grad", "\n".join(f"Q@G{i}L{k}@".ljust(len(line), "Q") for k, line in enumerate(lines)))
+        _draw(dot, nodes, graphviz, record, lambda v: _fill(v, ()))
+    return nodes, dot
 
-    def svg(self, highlight=(), computed=()):
-        """The drawing with `computed` Values showing their gradients (others pending) and `highlight` outlined."""
-        highlight = {f"n{i}" for i, v in enumerate(self.nodes) if v in highlight}
-        highlight |= {name + "_op" for name in highlight}
-        done = [v in computed for v in self.nodes]
-        lines = [None if not d else _fixed_lines(v.grad, self.max_elements) for v, d in zip(self.nodes, done)]
 
-        def text(match):
-            prefix, i, k = match.group(1) or "", int(match.group(2)), int(match.group(3))
-            width = len(match.group()) - len(prefix) - len("></text>")
-            shown = ("pending" if k == 0 else "") if lines[i] is None else lines[i][k]
-            return f">{prefix}{html.escape(shown.ljust(width)).replace(' ', '&#160;')}</text>"
+HEATMAP_LINES, HEATMAP_WIDTH = 3, 24  # the text area a heatmap takes in a node, in Courier characters
 
-        def restyle(group):
-            name = re.search(r"<title>([^<]*)</title>", group).group(1)
-            if name in highlight:
-                group = group.replace('stroke="black"', f'stroke="{HIGHLIGHT}" stroke-width="3"')
-            if name[1:].isdigit() and done[int(name[1:])]:
-                group = group.replace(f'fill="{PENDING}"', f'fill="{DONE}"', 1)
-            return self._TOKEN.sub(text, group)
 
-        return "".join(restyle(p) if p.startswith("<g id=") else p for p in self._pieces)
+def _slots(name, field, i, lines, heatmap):
+    """The placeholder lines of one field (and of its heatmap) of node i."""
+    slots = [f"@{field}{i}L{k}@".ljust(len(line), "Q") for k, line in enumerate(lines)]
+    slots += [f"@H{field}{i}L{k}@".ljust(HEATMAP_WIDTH, "Q") for k in range(HEATMAP_LINES if heatmap else 0)]
+    return _named(name, "\n".join(slots))
+
+
+def node_fields(v, max_elements=16):
+    """What GraphView writes into node `v`'s slots: its data and grad lines and, for big tensors, heatmaps.
+
+    The grad is None where it is not tracked. Heatmaps are grids of integers -9..9 (the value over the
+    largest magnitude), at most 8 rows by 24 columns, averaged over blocks of a bigger tensor.
+    """
+    fields = {"data": _fixed_lines(v.data, max_elements, "data"), "grad": None}
+    if v.requires_grad:
+        fields["grad"] = _fixed_lines(v.grad, max_elements, "grad")
+    if _is_big(v.data, max_elements):
+        fields["dheat"] = heatmap(v.data)
+        if v.requires_grad:
+            fields["gheat"] = heatmap(v.grad)
+    return fields
+
+
+def heatmap(array, rows=8, cols=24):
+    """A tensor as a small grid of integers -9..9: block means of its 2-D view, over the largest magnitude."""
+    grid = np.asarray(array, dtype=float).reshape(-1, array.shape[-1]) if array.ndim else np.reshape(array, (1, 1))
+    grid = np.nan_to_num(grid, nan=0.0, posinf=0.0, neginf=0.0)
+    for axis, most in ((0, rows), (1, cols)):
+        if grid.shape[axis] > most:  # block means: split the axis into `most` nearly equal blocks
+            edges = np.linspace(0, grid.shape[axis], most + 1).astype(int)
+            grid = np.add.reduceat(grid, edges[:-1], axis=axis) / np.diff(edges).reshape((-1, 1) if axis == 0 else (1, -1))
+    scale = np.abs(grid).max()
+    return np.rint(grid / scale * 9 if scale else grid).astype(int).tolist()
 
 
 _FIXED_WIDTH = 10  # "-9999.9999" or "-2.054e+06": the widest a number gets
 
 
-def _fixed_lines(array, max_elements):
-    """A gradient as text lines whose lengths depend on its shape only, never on its values."""
+def _is_big(array, max_elements):
+    return array.size > max_elements or array.ndim > 2
+
+
+def _fixed_lines(array, max_elements, kind="grad"):
+    """A tensor as text lines whose lengths depend on its shape only, never on its values."""
     def number(x):  # four decimals like the rest of the drawing, scientific where they would mislead
         return (f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.3e}").rjust(_FIXED_WIDTH)
-    if array.size > max_elements or array.ndim > 2:
-        return [f"norm {number(np.linalg.norm(array))}"]
+    if _is_big(array, max_elements):
+        if kind == "grad":
+            return [f"norm {number(np.linalg.norm(array))}"]
+        return [f"min {number(array.min())} mean {number(array.mean())} max {number(array.max())}"]
     if array.ndim == 0:
         return [number(array[()])]
     rows = [" ".join(map(number, row)) for row in np.atleast_2d(array)]
@@ -191,15 +207,34 @@ def _digraph_class(graphviz):
     class Digraph(graphviz.Digraph):
         """A `graphviz.Digraph` whose rendering explains how to install Graphviz when `dot` is missing."""
 
-        def pipe(self, *args, **kwargs):  # notebook display (_repr_mimebundle_) renders through here
+        def pipe(self, *args, **kwargs):
             with _dot_needed():
                 return super().pipe(*args, **kwargs)
+
+        def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+            """Static SVG where `dot` is installed (readable in any notebook viewer), else drawn in the browser."""
+            if shutil.which("dot") or not _browser_can_draw():
+                return super()._repr_mimebundle_(include, exclude, **kwargs)
+            from .widgets.graphview import GraphView
+            data, metadata = GraphView(dot=self.source)._repr_mimebundle_()
+            data.pop("text/plain", None)  # Jupyter adds the Digraph's own repr, as it does for the SVG
+            return data, metadata
 
         def render(self, *args, **kwargs):  # .render() and .view()
             with _dot_needed():
                 return super().render(*args, **kwargs)
 
     return Digraph
+
+
+def _browser_can_draw():
+    """Whether GraphView can draw instead of `dot`: anywidget installed and a kernel to talk to."""
+    try:
+        import anywidget  # noqa: F401
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return getattr(get_ipython(), "kernel", None) is not None
 
 
 def _values_set(values, what, none=frozenset()):
@@ -227,11 +262,11 @@ def _grad_text(v, max_elements, show_grad, computed):
     return _named("grad", _array_text(v.grad, max_elements, "grad"))
 
 
-def _record(v, max_elements, grad_text):
-    """The record label: label, shape and dtype, data, and `grad_text` (None: no grad field)."""
+def _record(v, max_elements, grad_text, data=None):
+    """The record label: label, shape and dtype, data (`data` if given), and `grad_text` (None: no grad field)."""
     fields = [str(v.label)] if v.label else []
     fields.append(f"{v.shape if v.ndim else 'scalar'} {v.dtype}")
-    fields.append(_named("data", _array_text(v.data, max_elements, "data")))
+    fields.append(data or _named("data", _array_text(v.data, max_elements, "data")))
     if grad_text is not None:
         fields.append(grad_text)
     return "{ " + " | ".join(map(_record_field, fields)) + " }"

@@ -470,52 +470,7 @@ def test_value_html_summarises_big_tensors_and_untracked_grads():
     assert html_numbers(cube, "data")[0].tolist() == list(range(8)) and "<pre>" in cube
 
 
-# ---- the stepper's drawing: one layout, many states ------------------------------------------
-
-def _geometry(svg):
-    """Every shape's coordinates: what a new layout would move."""
-    return re.findall(r'(?:points|cx|cy|x|y|d)="[^"]*"', svg)
-
-
-def test_stepping_drawing_keeps_one_layout_and_shows_each_state(dot_program):
-    from tensorgrad.viz import DONE, PENDING, SteppingDrawing, _fixed_lines
-    from tensorgrad.widgets.stepper import Stepper
-    x = Value([[1.0, -2.0], [3.0, 2500.0]], label="x")
-    b = Value([0.5, -0.25], label="G0L0")  # a label shaped like a placeholder stays a label
-    y = ((x * x + b).tanh() * 3).sum()
-    stepper = Stepper(y)
-    drawing = SteppingDrawing(y)
-    tracked = sum(1 for v in trace(y)[0] if v.requires_grad)
-    shapes = None
-    for k in range(stepper.num_steps + 1):
-        stepper.goto(k)
-        current = {stepper.current.node} if stepper.current else ()
-        svg = drawing.svg(highlight=current, computed=stepper.computed)
-        shapes = shapes or _geometry(svg)
-        assert _geometry(svg) == shapes  # nothing moved: no new layout
-        assert ">G0L0<" in svg and "Q@G" not in svg
-        assert svg.count(f'fill="{DONE}"') == len(stepper.computed)
-        assert svg.count(f'fill="{PENDING}"') == tracked - len(stepper.computed)
-        assert (HIGHLIGHT in svg) == (k > 0)
-        for v in stepper.computed:  # every computed gradient is written out, number by number
-            for line in _fixed_lines(v.grad, 16):
-                assert html.escape(line).replace(" ", "&#160;") in svg
-    assert svg.count(f'fill="{DONE}"') == tracked and "pending" not in svg
-
-
-def test_stepping_drawing_highlights_the_current_node_and_its_op(dot_program):
-    from tensorgrad.viz import SteppingDrawing
-    x = Value([1.0, -2.0], label="x")
-    y = x.relu().sum()
-    drawing = SteppingDrawing(y)
-    plain = drawing.svg()
-    assert HIGHLIGHT not in plain
-    assert plain.count("pending") == 3
-    marked = drawing.svg(highlight={y}, computed={y})
-    groups = re.findall(r'<g id="node\d+" class="node">\s*<title>([^<]*)</title>(.*?)</g>', marked, re.S)
-    outlined = {name for name, body in groups if HIGHLIGHT in body}
-    assert outlined == {"n2", "n2_op"}  # y's record and its sum node
-
+# ---- the widget's drawing: numbers in fixed-width slots ------------------------------------
 
 def test_fixed_lines_depend_on_the_shape_only():
     from tensorgrad.viz import _fixed_lines
@@ -524,11 +479,3 @@ def test_fixed_lines_depend_on_the_shape_only():
         lengths = {tuple(map(len, _fixed_lines(rng.standard_normal(shape) * scale, 16)))
                    for scale in (1e-9, 1e-2, 1, 1e3, 1e4, -1e12)}
         assert len(lengths) == 1, shape
-
-
-def test_stepping_drawing_of_a_big_graph_is_the_note(dot_program):
-    from tensorgrad.viz import SteppingDrawing
-    x = Value(1.0)
-    for _ in range(30):
-        x = x * 1.0
-    assert "too big to draw readably" in SteppingDrawing(x, max_nodes=10).svg()

@@ -7,4 +7,13 @@ from .playground import Playground, PlaygroundModel
 from .stepper import BackwardStepper, Stepper
 from .training import LivePlot, TrainingPlot
 
-__all__ = ["BackwardStepper", "Stepper", "LivePlot", "TrainingPlot", "Playground", "PlaygroundModel"]
+__all__ = ["BackwardStepper", "GraphView", "Stepper", "LivePlot", "TrainingPlot", "Playground", "PlaygroundModel"]
+
+
+def __getattr__(name):  # GraphView subclasses anywidget's widget: imported only when asked for
+    if name == "GraphView":
+        from .._deps import require
+        require("anywidget")
+        from .graphview import GraphView
+        return GraphView
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

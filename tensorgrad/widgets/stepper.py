@@ -1,9 +1,10 @@
 """Walk through a real backward pass one node at a time.
 
 `Stepper` is the model: it replays `root.backward_steps()` (the very steps `backward()` runs) and can go
-back, restoring every gradient to what it was after step k. `BackwardStepper` is a thin ipywidgets view
-around it: the graph drawing with the current node highlighted, a panel explaining the step, and
-first/previous/next/last buttons, a slider and a play control that all call the model.
+back, restoring every gradient to what it was after step k. `BackwardStepper` is a thin widget view
+around it: the graph drawn in the browser (`GraphView`) with the current node highlighted, a panel
+explaining the step (and any node clicked), and first/previous/next/last buttons, a slider and a
+play control that all call the model.
 """
 import html
 import re
@@ -138,28 +139,41 @@ def explain(stepper):
     return "".join(rows)
 
 
-def _fit(svg, width_px=1000, min_scale=0.5):
-    """Shrink a wide drawing to the notebook's width (down to half size; past that it scrolls).
+def node_html(stepper, node):
+    """HTML for a clicked node: its full data, its gradient so far and every contribution that reached it."""
+    esc = html.escape
+    flows = stepper.contributions_to(node)
+    grad = (f"<pre>{esc(_full(node.grad))}</pre>" if node in stepper.computed else "<p>pending: no step has reached it yet</p>") \
+        if node.requires_grad else "<p>not tracked</p>"
+    rows = [f'<div class="tg-node-details"><p><b>Selected: {esc(_name(node))}</b> {esc(str(node.dtype))}</p>',
+            f"<p>data</p><pre>{esc(_full(node.data))}</pre><p>gradient so far</p>{grad}"]
+    if flows:
+        rows.append(f'<p>{len(flows)} contribution{"s" if len(flows) > 1 else ""} so far:</p><ol class="tg-contributions">')
+        rows += [f"<li>step {k}, <code>{esc(op)}</code>: <code>{esc(_fmt(g, limit=16))}</code></li>" for k, op, g in flows]
+        rows.append("</ol>")
+    elif node.requires_grad:
+        rows.append("<p>no contribution so far</p>")
+    return "".join(rows) + "</div>"
 
-    Seeing the whole graph, and where the highlighted node sits in it, matters more than full-size
-    numbers: the panel below repeats the current step's numbers.
-    """
-    size = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', svg)
-    if not size:
-        return svg
-    width, height = (float(x) * 4 / 3 for x in size.groups())  # pt -> px
-    scale = max(min(1.0, width_px / width), min_scale)
-    return svg.replace(size.group(), f'<svg width="{width * scale:.0f}px" height="{height * scale:.0f}px"', 1)
+
+def _full(array):
+    return np.array2string(np.asarray(array), precision=4, separator=" ", max_line_width=100, threshold=65)
 
 
 class BackwardStepper:
-    """An ipywidgets view of a `Stepper`: display it in a notebook and press next, or call `.next()`."""
+    """A widget view of a `Stepper`: display it in a notebook and press next, or call `.next()`.
 
-    def __init__(self, root, grad=None, *, max_nodes=400, rankdir="LR"):
+    The graph is a `GraphView` laid out once in the browser; each step sends it only what changed.
+    Clicking a node lists, in the panel, its data, its gradient so far and every contribution to it;
+    the arrow keys step while the widget has focus.
+    """
+
+    def __init__(self, root, grad=None, *, max_nodes=400, rankdir="LR", height=520):
         widgets = require("ipywidgets")
-        from ..viz import SteppingDrawing
+        require("anywidget")
+        from .graphview import GraphView
         self.model = Stepper(root, grad)
-        self.drawing = SteppingDrawing(root, rankdir, max_nodes=max_nodes)  # laid out once, restyled per step
+        self.graph = GraphView(root, rankdir=rankdir, max_nodes=max_nodes, height=height)
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}
         for name, action in (("first", self.reset), ("prev", self.prev), ("next", self.next), ("last", self.finish)):
@@ -172,7 +186,8 @@ class BackwardStepper:
         widgets.jslink((self.speed, "value"), (self.play, "interval"))
         self.slider.observe(lambda change: self.goto(change["new"]), names="value")
         self.play.observe(lambda change: self.goto(change["new"]), names="value")
-        self.graph = widgets.HTML()
+        self.graph.observe(lambda _change: self._refresh_panel(), names="selected")
+        self.graph.on_key(lambda key: self.next() if key == "ArrowRight" else self.prev())
         self.panel = widgets.HTML()
         controls = widgets.HBox([*buttons.values(), self.play, self.slider, self.speed])
         self.widget = widgets.VBox([controls, self.graph, self.panel])
@@ -191,17 +206,22 @@ class BackwardStepper:
     def finish(self): self.goto(self.model.num_steps)
 
     def goto(self, k):
-        if k != self.model.step or not self.graph.value:
+        if k != self.model.step:
             self.model.goto(k)
             self._refresh()
 
     def _refresh(self):
         model = self.model
-        current = {model.current.node} if model.current else ()
-        svg = _fit(self.drawing.svg(highlight=current, computed=model.computed))
-        self.graph.value = f'<div style="overflow:auto; max-height:560px">{svg}</div>'
-        self.panel.value = explain(model)
+        self.graph.show(current=model.current.node if model.current else None, done=model.computed)
+        self._refresh_panel()
         self.slider.value = self.play.value = model.step  # their observers see an unchanged step: no loop
 
+    def _refresh_panel(self):
+        selected = self.graph.selected
+        self.panel.value = explain(self.model) + (node_html(self.model, selected) if selected is not None else "")
+
     def _repr_mimebundle_(self, **kwargs):  # displaying the stepper displays its widget
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = (f"BackwardStepper: {self.num_steps} backward steps on a graph of "
+                                f"{len(self.graph.nodes)} values (run the notebook to step through it)")
+        return bundle

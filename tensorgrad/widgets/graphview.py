@@ -1,0 +1,163 @@
+"""GraphView: a Value's graph laid out and drawn in the browser, then updated with small messages.
+
+Graphviz compiled to WebAssembly (`@viz-js/viz`, vendored in static/, nothing fetched at run time)
+lays the DOT out in the page, so no `dot` program, subprocess or thread is needed. Python sends the
+DOT once (`viz.widget_dot`: every number a fixed-width slot), then only what changed: which node is
+current, which are done, and the text of the data and grad fields that changed. The front end
+(static/graphview.js) writes those into the SVG it drew, pans, zooms, shows tooltips and reports
+clicks back as `selected`.
+
+The 1.19 MB Graphviz module is the `_esm` of one hidden `_VizRuntime` widget per kernel, which every
+GraphView references: anywidget sends a widget's `_esm` with each instance, so putting it on
+GraphView would send it again for every drawing on the page.
+"""
+import pathlib
+
+import anywidget
+import ipywidgets
+import numpy as np
+import traitlets
+
+from ..engine import Value
+from ..viz import node_fields, widget_dot
+
+STATIC = pathlib.Path(__file__).parent / "static"
+VIZ_VERSION = "3.31.0"  # @viz-js/viz, vendored by scripts/vendor_viz.py
+TOOLTIP_ELEMENTS = 64  # tooltips show tensors up to this size in full
+
+
+def _runtime_esm():
+    """viz.js with its export line replaced by a loader that parks one Graphviz instance on globalThis."""
+    module = (STATIC / "viz.js").read_text(encoding="utf-8").rstrip()
+    exports = "export { engines, formats, graphvizVersion, instance };"
+    assert module.endswith(exports), "static/viz.js changed shape: rerun scripts/vendor_viz.py and check it"
+    return module[:-len(exports)] + (STATIC / "viz_loader.js").read_text(encoding="utf-8")
+
+
+class _VizRuntime(anywidget.AnyWidget):
+    """Loads Graphviz-in-WebAssembly into the page once; GraphViews wait for it (never displayed)."""
+    _esm = _runtime_esm()
+
+
+_shared = []
+
+
+def _runtime():
+    if not _shared or _shared[0].comm is None:  # none yet, or closed (Widget.close_all)
+        _shared[:] = [_VizRuntime()]
+    return _shared[0]
+
+
+class GraphView(anywidget.AnyWidget):
+    """A graph drawn in the browser: `GraphView(root)` for a Value's graph, `GraphView(dot=source)` for any DOT.
+
+    Update it with `show(current=..., done=...)`; read the node the user clicked from `selected`
+    (a Value, observable: `view.observe(callback, "selected")`). `on_key(callback)` hears the arrow
+    keys pressed while the widget (or the stepper around it) has focus.
+    """
+    _esm = STATIC / "graphview.js"
+    _css = STATIC / "graphview.css"
+    dot = traitlets.Unicode("").tag(sync=True)
+    info = traitlets.List().tag(sync=True)  # per node: label, shape, dtype (what the tooltip shows)
+    height = traitlets.Int(520).tag(sync=True)
+    selected_node = traitlets.Unicode("").tag(sync=True)  # "n<i>": set by a click in the browser
+    selected = traitlets.Instance(Value, allow_none=True)  # the clicked node's Value (Python side only)
+    _runtime = traitlets.Instance(_VizRuntime).tag(sync=True, **ipywidgets.widget_serialization)
+
+    def __init__(self, root=None, *, dot=None, rankdir="LR", max_elements=16, max_nodes=400, height=520):
+        if (root is None) == (dot is None):
+            raise TypeError("GraphView takes a Value to draw, or dot=DOT source text, not both")
+        if root is not None and not isinstance(root, Value):
+            raise TypeError(f"GraphView draws a Value's graph, got {type(root).__name__}")
+        self.nodes, self.max_elements = [], max_elements
+        if root is not None:
+            self.nodes, digraph = widget_dot(root, rankdir, max_elements=max_elements, max_nodes=max_nodes)
+            dot = digraph.source
+        self._index = {v: i for i, v in enumerate(self.nodes)}
+        self._shown = {"current": None, "done": set(), "fields": {}, "keys": {}}  # what the browser was sent
+        self._key_callbacks = []
+        super().__init__(dot=dot, info=[_info(v) for v in self.nodes], height=height, _runtime=_runtime())
+        self.on_msg(self._on_message)
+        self._state(None, self._done_ids(None), full=True)  # views ask for it when they are drawn
+
+    def _done_ids(self, done):
+        if done is None:
+            return {i for i, v in enumerate(self.nodes) if v.requires_grad}
+        return {self._index[v] for v in done if v in self._index}
+
+    def show(self, current=None, done=None):
+        """Make `current` the emphasised node and `done` the Values whose gradient is shown; returns the message.
+
+        `done=None` shows every tracked gradient (as `draw_dot` does). Only what changed since the last
+        call is sent: the current node, nodes that became done or pending, and fields whose numbers changed.
+        """
+        message = self._state(current, self._done_ids(done), full=False)
+        if len(message) > 1:
+            self.send(message)
+        return message
+
+    def on_key(self, callback):
+        """Call `callback(key)` ("ArrowLeft" or "ArrowRight") when such a key is pressed in the widget."""
+        self._key_callbacks.append(callback)
+
+    def _state(self, current, done_ids, full):
+        shown = self._shown
+        current_id = None if current is None else f"n{self._index[current]}"
+        message = {"kind": "state"}
+        if full or current_id != shown["current"]:
+            message["current"] = current_id
+        if full or done_ids != shown["done"]:
+            message["done"] = sorted(done_ids)
+        changed = {}
+        for i, v in enumerate(self.nodes):  # numbers are formatted only where the bytes changed
+            key = (i in done_ids, v.data.tobytes(), v.grad.tobytes() if i in done_ids else b"")
+            if shown["keys"].get(i) != key:
+                shown["keys"][i] = key
+                now, before = _fields(v, self.max_elements, i in done_ids), shown["fields"].get(i, {})
+                changed[i] = {k: now.get(k) for k in now.keys() | before.keys() if now.get(k) != before.get(k)}
+                shown["fields"][i] = now
+        fields = shown["fields"] if full else changed
+        if fields:
+            message["fields"] = {str(i): f for i, f in fields.items()}
+        shown.update(current=current_id, done=done_ids)
+        return message
+
+    def _on_message(self, _widget, content, _buffers):
+        if content.get("kind") == "ready":  # a view (re)drew: it needs everything, not the last change
+            self.send(self._state(None if self._shown["current"] is None else
+                                  self.nodes[int(self._shown["current"][1:])], self._shown["done"], full=True))
+        elif content.get("kind") == "key":
+            for callback in self._key_callbacks:
+                callback(content.get("key"))
+
+    @traitlets.observe("selected_node")
+    def _selected_from_browser(self, change):
+        name = change["new"]
+        self.selected = self.nodes[int(name[1:])] if name[1:].isdigit() and int(name[1:]) < len(self.nodes) else None
+
+    @traitlets.observe("selected")
+    def _selected_from_python(self, change):
+        self.selected_node = "" if change["new"] not in self._index else f"n{self._index[change['new']]}"
+
+
+def _info(v):
+    return {"label": str(v.label or ""), "shape": "scalar" if not v.ndim else str(v.shape), "dtype": str(v.dtype),
+            "data": _tooltip_text(v.data)}
+
+
+def _fields(v, max_elements, done):
+    """One node's slot contents (and tooltip texts) as the browser shows them; `done` False: grad pending."""
+    fields = node_fields(v, max_elements)
+    if fields["grad"] is not None:
+        fields["gtip"] = _tooltip_text(v.grad) if done else "pending"
+        if not done:  # the layout keeps the slot's width: "pending" padded to it
+            fields["grad"] = ["pending"] + [""] * (len(fields["grad"]) - 1)
+            fields.pop("gheat", None)
+    return fields
+
+
+def _tooltip_text(array):
+    if array.size > TOOLTIP_ELEMENTS:
+        return (f"{array.size} elements: min {array.min():.4g}, mean {array.mean():.4g}, max {array.max():.4g}, "
+                f"norm {np.linalg.norm(array):.4g}")
+    return np.array2string(array, precision=4, separator=" ", max_line_width=100, threshold=TOOLTIP_ELEMENTS + 1)

@@ -1,0 +1,215 @@
+"""GraphView's Python side: the DOT it sends once, the small state messages after it, clicks coming back.
+
+A `Browser` here merges the messages exactly as static/graphview.js does, so "going back restores"
+and "only what changed" are checked on what a page would end up showing. The drawing itself is
+checked in a real browser by test_browser.py.
+"""
+import json
+import os
+import re
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+from tensorgrad import Value
+from tensorgrad.viz import _fixed_lines, draw_dot, trace
+
+pytest.importorskip("anywidget", reason="pip install -e '.[widgets]' installs anywidget")
+from tensorgrad.widgets import GraphView  # noqa: E402
+from tensorgrad.widgets.stepper import BackwardStepper  # noqa: E402
+from torch_ref import readme_example  # noqa: E402
+
+SLOT = re.compile(r"@([DG])(\d+)L(\d+)@Q*")
+
+
+def quick_start():
+    a = Value([[-4.0, -8.0], [-2.0, -4.0]], label="a")
+    b = Value([[2.0, 6.0], [4.0, 8.0]], label="b")
+    return a, b, readme_example(a, b)
+
+
+def chain(blocks=60):
+    """The benchmark's graph: 60 blocks of tanh(x * w + b) on (2, 2) tensors, about 300 Values."""
+    rng = np.random.default_rng(1337)
+    x = Value(rng.standard_normal((2, 2)), label="x")
+    for i in range(blocks):
+        x = (x * Value(rng.standard_normal((2, 2)), label=f"w{i}") + Value(rng.standard_normal(2), label=f"b{i}")).tanh()
+    return x.sum()
+
+
+class Browser:
+    """What the front end keeps: messages merged field by field, as graphview.js's onMessage does."""
+
+    def __init__(self, view):
+        self.current, self.done, self.fields, self.messages = None, set(), {}, []
+        view.send = self.receive
+
+    def receive(self, message):
+        self.messages.append(message)
+        assert message["kind"] == "state"
+        self.current = message.get("current", self.current)
+        self.done = set(message.get("done", self.done))
+        for i, f in message.get("fields", {}).items():
+            self.fields[i] = {**self.fields.get(i, {}), **f}
+
+    def snapshot(self):
+        return self.current, self.done, {i: {k: v for k, v in f.items() if v is not None} for i, f in self.fields.items()}
+
+
+def opened(view):
+    """A browser that has just drawn the view: it asked for everything, as a new page does."""
+    browser = Browser(view)
+    view._on_message(view, {"kind": "ready"}, [])
+    return browser
+
+
+def test_quick_start_dot_has_one_slot_per_number_line_and_names_nodes_in_trace_order():
+    a, b, g = quick_start()
+    view = GraphView(g)
+    nodes, _ = trace(g)
+    assert view.nodes == nodes and view.dot.startswith("digraph")
+    names = re.findall(r"^\s*(n\d+) \[", view.dot, re.M)
+    assert names == [f"n{i}" for i in range(len(nodes))]  # data-node="n<i>" in the browser comes from these
+    slots = {(field, int(i), int(k)) for field, i, k in SLOT.findall(view.dot)}
+    for i, v in enumerate(nodes):  # every (2, 2) tensor: two data lines, two grad lines
+        lines = len(_fixed_lines(v.data, 16))
+        assert {(f, j, k) for f, j, k in slots if j == i} == {(f, i, k) for f in "DG" for k in range(lines)}
+    assert "-4.0000" not in view.dot  # the numbers travel in the state, never in the layout
+    assert view.info[0] == {"label": "a", "shape": "(2, 2)", "dtype": "float64", "data": "[[-4. -8.]\n [-2. -4.]]"}
+
+
+def test_full_state_for_a_new_page_holds_every_number():
+    a, b, g = quick_start()
+    g.backward()
+    view = GraphView(g)
+    browser = opened(view)
+    (message,) = browser.messages
+    assert message["current"] is None and message["done"] == list(range(len(view.nodes)))
+    assert browser.fields["0"]["data"] == _fixed_lines(a.data, 16)
+    assert browser.fields["0"]["grad"] == _fixed_lines(a.grad, 16)
+    assert browser.fields["1"]["gtip"] == np.array2string(b.grad, precision=4, separator=" ")
+
+
+def test_each_step_names_the_current_node_and_sends_only_what_changed():
+    a, b, g = quick_start()
+    stepper = BackwardStepper(g)
+    browser = opened(stepper.graph)
+    index = {v: str(i) for i, v in enumerate(stepper.graph.nodes)}
+    before = set()
+    for k in range(1, stepper.num_steps + 1):
+        stepper.next()
+        message = browser.messages[-1]
+        step = stepper.current
+        assert message["current"] == "n" + index[step.node]
+        reached = {index[c.parent] for c in step.contributions} | ({index[g]} if k == 1 else set())
+        assert set(message["fields"]) == reached  # only the gradients this step changed
+        assert all(set(f) <= {"grad", "gtip"} for f in message["fields"].values())  # data never resent
+        done = {int(index[v]) for v in stepper.model.computed}
+        assert browser.done == done and ("done" in message) == (done != before)
+        before = done
+    assert browser.fields[index[a]]["grad"] == _fixed_lines(a.grad, 16)
+
+
+def test_per_step_message_stays_small_on_a_300_node_graph():
+    root = chain()
+    stepper = BackwardStepper(root)
+    assert len(stepper.graph.nodes) >= 300
+    browser = opened(stepper.graph)
+    for _ in range(40):
+        stepper.next()
+        assert len(json.dumps(browser.messages[-1])) < 4096
+
+
+def test_going_back_restores_what_the_page_shows():
+    a, b, g = quick_start()
+    stepper = BackwardStepper(g)
+    browser = opened(stepper.graph)
+    stepper.goto(3)
+    at_three = browser.snapshot()
+    stepper.goto(12)
+    assert browser.snapshot() != at_three
+    stepper.goto(3)
+    assert browser.snapshot() == at_three
+    stepper.reset()
+    assert browser.current is None and browser.done == set()
+    assert all(f["grad"][0] == "pending" for i, f in browser.fields.items())
+    stepper.goto(3)
+    assert opened(stepper.graph).snapshot() == at_three  # a page opened now agrees with one that followed along
+
+
+def test_a_click_selects_the_value_and_the_panel_lists_its_contributions():
+    a, b, g = quick_start()
+    stepper = BackwardStepper(g)
+    stepper.finish()
+    seen = []
+    stepper.graph.observe(lambda change: seen.append(change["new"]), "selected")
+    stepper.graph.selected_node = f"n{stepper.graph.nodes.index(a)}"  # what a click in the browser sets
+    assert stepper.graph.selected is a and seen == [a]
+    panel = stepper.panel.value
+    contributions = re.findall(r"<li>step (\d+), <code>([^<]*)</code>", panel)
+    assert sorted(op for _, op in contributions) == ["*", "+", "+", "-", "neg"]  # a + b, a * b, -a, b + a, b - a
+    assert [int(k) for k, _ in contributions] == sorted(int(k) for k, _ in contributions)
+    assert "Selected: a (2, 2)" in panel and "gradient so far" in panel
+    stepper.graph.selected = b  # and from Python: the browser is told which node to outline
+    assert stepper.graph.selected_node == f"n{stepper.graph.nodes.index(b)}"
+
+
+def test_arrow_keys_step_the_stepper():
+    _, _, g = quick_start()
+    stepper = BackwardStepper(g)
+    for key in ["ArrowRight", "ArrowRight", "ArrowLeft"]:
+        stepper.graph._on_message(stepper.graph, {"kind": "key", "key": key}, [])
+    assert stepper.step == 1
+
+
+def test_big_tensors_send_heatmaps_of_data_and_grad():
+    w = Value(np.linspace(-1, 1, 60).reshape(6, 10), label="w")
+    loss = (w * w).sum()
+    loss.backward()
+    view = GraphView(loss)
+    assert "@HD0L0@" in view.dot and "@HG0L0@" in view.dot
+    fields = opened(view).fields["0"]
+    assert fields["data"][0].startswith("min ") and fields["grad"][0].startswith("norm ")
+    data, grad = np.array(fields["dheat"]), np.array(fields["gheat"])
+    assert data.shape == grad.shape == (6, 10)
+    assert data[0, 0] == -9 and data[-1, -1] == 9
+    np.testing.assert_array_equal(grad, np.rint(w.grad / np.abs(w.grad).max() * 9))  # 2 w, scaled to -9..9
+
+
+def test_several_views_share_one_graphviz_module():
+    one, two = GraphView(Value(1.0)), GraphView(dot="digraph { a -> b }")
+    assert one._runtime is two._runtime
+    assert len(one._esm) < 50_000 < 1_000_000 < len(one._runtime._esm)  # the 1.19 MB travel once
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="not both"):
+        GraphView()
+    with pytest.raises(TypeError, match="Value"):
+        GraphView(np.ones(3))
+
+
+def test_draw_dot_without_dot_shows_the_widget_in_a_kernel(tmp_path):
+    """Displaying draw_dot(...) in a kernel whose PATH has no `dot` gives the browser drawing, not an error."""
+    nbclient, nbformat = pytest.importorskip("nbclient"), pytest.importorskip("nbformat")
+    code = ("import shutil\nfrom tensorgrad import Value\nfrom tensorgrad.viz import draw_dot\n"
+            "assert shutil.which('dot') is None\ndraw_dot(Value([1.0, 2.0], label='x') * 2)")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable)}  # the venv's programs, no dot
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": tmp_path}})
+    client.km = client.create_kernel_manager()
+    client.km.kernel_spec.argv[0] = sys.executable
+    with client.setup_kernel(env=env):
+        client.execute_cell(notebook.cells[0], 0)
+    (output,) = notebook.cells[0].outputs
+    assert output["output_type"] == "execute_result"
+    assert "application/vnd.jupyter.widget-view+json" in output["data"] and "image/svg+xml" not in output["data"]
+    assert "Digraph" in output["data"]["text/plain"]
+
+
+def test_draw_dot_with_dot_stays_static_svg():
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed: this checks the static SVG it makes (apt-get install graphviz)")
+    assert "image/svg+xml" in draw_dot(Value(1.0))._repr_mimebundle_()
