@@ -230,3 +230,259 @@ def _number(value):
     if isinstance(value, float | np.floating):
         return "-" if np.isnan(value) else f"{value:.3g}"
     return "x".join(map(str, value)) if isinstance(value, tuple) else value
+
+
+# ---- the view ------------------------------------------------------------------------------------
+
+CLICK_IMAGE_ESM = """
+function render({ model, el }) {
+  const img = document.createElement("img");
+  img.draggable = false;
+  img.style.cssText = "max-width: 100%; cursor: crosshair; display: block";
+  let url = null;
+  const show = () => {
+    const png = model.get("png");
+    if (!png || !png.byteLength) return;
+    const next = URL.createObjectURL(new Blob([png], { type: "image/png" }));
+    img.src = next;
+    if (url) URL.revokeObjectURL(url);
+    url = next;
+  };
+  const report = (event, button) => {
+    event.preventDefault();
+    const box = img.getBoundingClientRect();
+    model.set("click", { x: (event.clientX - box.left) / box.width, y: (event.clientY - box.top) / box.height,
+                         shift: event.shiftKey, button, n: (model.get("click").n || 0) + 1 });
+    model.save_changes();
+  };
+  img.addEventListener("click", (event) => report(event, 0));
+  img.addEventListener("contextmenu", (event) => report(event, 2));
+  model.on("change:png", show);
+  show();
+  el.appendChild(img);
+  return () => { model.off("change:png", show); if (url) URL.revokeObjectURL(url); };
+}
+export default { render };
+"""
+
+
+def click_image():
+    """A new ClickImage: a PNG (`png`) that reports each click in `click` (x, y as fractions of the
+    image's width and height from its top left, `shift`, `button` 0 or 2 for right, a counter `n`)."""
+    anywidget, traitlets = require("anywidget"), require("traitlets")
+
+    class ClickImage(anywidget.AnyWidget):
+        _esm = CLICK_IMAGE_ESM
+        png = traitlets.Bytes(b"").tag(sync=True)
+        click = traitlets.Dict().tag(sync=True)
+
+    return ClickImage()
+
+
+class TrainingStudio:
+    """Train a 2-D classifier, pause it and open the paused step's backward pass, edit its data by clicking.
+
+    `TrainingStudio(model, X, y, loss="svm", optimizer=None, steps=1000, ...)`: the arguments of
+    `StudioModel` (or `model=StudioModel(...)` alone). Buttons: Train (a run of `steps` steps), Pause
+    (stop after the step in progress and open its backward pass in a stepper), Step (one step, then
+    its stepper), Resume (continue the run), Reset (original data and weights). On the boundary
+    picture: click to add a point of the selected class, shift-click for the other class, right-click
+    a point to remove it, click a point to step through its own loss. `graph=True` shows the current
+    batch's graph live while training (each frame sends only the numbers that changed).
+    `background`: as for `training.start` (default: inside a kernel).
+    """
+
+    def __init__(self, model, X=None, y=None, loss="svm", optimizer=None, *, steps=1000, graph=True,
+                 background=None, **options):
+        widgets = require("ipywidgets")
+        self.model = model if isinstance(model, StudioModel) else StudioModel(model, X, y, loss, optimizer,
+                                                                               steps=steps, **options)
+        self.background, self.job, self.show_graph = background, None, graph
+        self._open_when_paused = True
+        m = self.model
+        self.buttons = {name: widgets.Button(description=name, icon=icon, layout=widgets.Layout(width="90px"))
+                        for name, icon in (("Train", "play"), ("Pause", "pause"), ("Step", "step-forward"),
+                                           ("Resume", "forward"), ("Reset", "refresh"))}
+        for name, action in (("Train", self.train), ("Pause", self.pause), ("Step", self.step),
+                             ("Resume", self.resume), ("Reset", self.reset)):
+            self.buttons[name].on_click(lambda _button, action=action: action())
+        self.label = widgets.ToggleButtons(options=[(f"class {c:g}", c) for c in m.classes], value=m.classes[-1],
+                                           description="click adds", style={"button_width": "70px"})
+        self.zero_lines = widgets.Checkbox(value=m.plot.zero_lines, description="first-layer zero lines", indent=False)
+        self.zero_lines.observe(lambda change: self._set_zero_lines(change["new"]), names="value")
+        self.status = widgets.HTML()
+        self.boundary = click_image()
+        self.boundary.observe(lambda change: self._clicked(change["new"]), names="click")
+        self.table = widgets.HTML()
+        self.graph_title = widgets.HTML()
+        self.graph_area = widgets.Box(layout=widgets.Layout(width="100%"))
+        self.live_graph = None
+        m.plot.listeners.append(self._show)
+        controls = widgets.HBox([*self.buttons.values(), self.label, self.zero_lines])
+        self.widget = widgets.VBox([controls, self.status, widgets.HBox([self.boundary, self.table]),
+                                    self.graph_title, self.graph_area])
+        for part, name in ((self.widget, ""), (self.boundary, "-boundary"), (self.status, "-status"),
+                           (self.table, "-table"), (self.graph_area, "-graph")):
+            part.add_class("tensorgrad-studio" + name)  # names for styling and for the browser tests
+        self.stepper = None
+        self._show()
+
+    # ---- the buttons ----
+    @property
+    def running(self):
+        return self.job is not None and self.job.running
+
+    def train(self, steps=None):
+        """Start a run of `steps` (default: the studio's `steps`) more steps, or continue a paused one."""
+        if not self.running:
+            self._close_stepper()
+            self._open_when_paused = True
+            self.model.pause_requested = False  # cleared here, not in the run, so a quick Pause is never lost
+            self.job = start(self._run(steps), self.background)
+
+    def resume(self):
+        if self.model.paused:
+            self.train()
+
+    def pause(self):
+        """Stop after the step in progress; the run's end opens that step's backward pass."""
+        if self.running:
+            self.model.pause()
+
+    def step(self):
+        """One training step, then its backward pass in the stepper."""
+        if not self.running:
+            self.model.step()
+            self.model.plot.draw()
+            self._open_step()
+
+    def reset(self):
+        self._halt()
+        self._close_stepper()
+        self.model.reset()  # its first frame reaches the picture through the plot's listener
+
+    def _run(self, steps):
+        self._say("training")
+        try:
+            yield from self.model.run(steps)
+        except Exception as error:  # in a thread nobody would see it: show it in the widget too
+            self._say(f"training failed: {type(error).__name__}: {error}", error=True)
+            raise
+        if self.model.paused and self._open_when_paused:
+            self._open_step()
+        else:
+            self._say(None)
+
+    def _halt(self):
+        """Pause a run in progress and wait for it, opening nothing (before the data or the weights change)."""
+        if self.running:
+            self._open_when_paused = False
+            self.model.pause()
+            self.job.wait()
+
+    # ---- the picture ----
+    def click(self, point, shift=False, right=False):
+        """What a click at data coordinates `point` does (see the class docstring); returns what it did."""
+        m = self.model
+        x0, x1 = m.plot.ax_boundary.get_xlim()
+        near = m.nearest(point, within=PICK_RADIUS * (x1 - x0))
+        if right:
+            if near is None or len(m.X) == 1:
+                return "nothing"
+            m.remove_point(near)
+            done = f"removed point {near}"
+        elif near is not None and not shift:
+            self._halt()
+            self._open(m.sample_loss(near), f"sample {near}'s loss, through the current weights")
+            return f"traced sample {near}"
+        else:
+            classes = m.classes
+            label = classes[(classes.index(self.label.value) + 1) % len(classes)] if shift else self.label.value
+            m.add_point(point, label)
+            done = f"added a point of class {label:g}"
+        if not self.running:  # (a run draws the edit in its next frame)
+            m.plot.X, m.plot.y = m.X, m.y
+            m.plot.draw()
+        return done
+
+    def _clicked(self, click):
+        """A click in the browser, at fractions of the image: to data coordinates on the boundary, if on it."""
+        ax = self.model.plot.ax_boundary
+        box = ax.get_position()  # in figure fractions from the bottom left
+        u = (click.get("x", -1) - box.x0) / box.width
+        v = (1 - click.get("y", -1) - box.y0) / box.height
+        if 0 <= u <= 1 and 0 <= v <= 1:
+            (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+            self._say(self.click((x0 + u * (x1 - x0), y0 + v * (y1 - y0)), click.get("shift", False),
+                                 click.get("button") == 2))
+
+    def _set_zero_lines(self, on):
+        self.model.plot.zero_lines = on
+        if not self.running:
+            self.model.plot.draw()
+
+    # ---- showing ----
+    def _show(self, _plot=None):
+        m = self.model
+        self.boundary.png = m.plot.png
+        self.table.value = table_html(m.optimizer_table())
+        if self.stepper is None:
+            self._show_live_graph()
+        self._say("training" if self.running else None)
+
+    def _show_live_graph(self):
+        if not self.show_graph or self.model.last is None:
+            self.graph_title.value = ""
+            self.graph_area.children = ()
+            return
+        record = self.model.last
+        self.live_graph = live_graph(self.live_graph, record.loss)
+        self.graph_title.value = (f"<b>the graph of step {record.step}</b> (this batch's loss; gradients as "
+                                  "backward left them, weights after the update). Pause to step through it.")
+        self.graph_area.children = (self.live_graph,)
+
+    def _open_step(self):
+        k = self.model.step_count
+        self._open(self.model.paused_loss(), f"step {k}'s backward pass, exactly as training ran it "
+                                             "(the weights before its update)")
+
+    def _open(self, root, title):
+        from .stepper import BackwardStepper
+        self.stepper = BackwardStepper(root, height=420)
+        self.graph_title.value = f"<b>{html.escape(title)}</b>: press <i>next</i> to step through it"
+        self.graph_area.children = (self.stepper.widget,)
+        self._say(None)
+
+    def _close_stepper(self):
+        self.stepper = None
+        self._show_live_graph()
+
+    def _say(self, message=None, error=False):
+        m = self.model
+        history = m.plot.history
+        state = ("training" if self.running else "paused" if m.paused else "ready") if message is None else message
+        text = f"step {m.step_count} · {len(m.X)} points"
+        if history["step"]:
+            text += f" · loss {history['loss'][-1]:.4f} · accuracy {history['accuracy'][-1]:.1%}"
+        colour = "#b00020" if error else "inherit"
+        self.status.value = f"<span style='color:{colour}'>{html.escape(text)} — {html.escape(state)}</span>"
+
+    def _repr_mimebundle_(self, **kwargs):  # displaying the studio displays its widget
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = (f"TrainingStudio: {len(self.model.X)} points, runs of {self.model.steps} steps "
+                                "(run the notebook to use it)")
+        return bundle
+
+
+def live_graph(view, root):
+    """A GraphView of `root`'s graph with every gradient shown: `view` itself, renumbered, if it draws a
+    graph of the same structure (the next step's: only changed numbers are sent), else a new one."""
+    from ..viz import widget_dot
+    from .graphview import GraphView, _info
+    nodes, digraph = widget_dot(root)
+    if view is None or view.dot != digraph.source:
+        return GraphView(root, height=380)
+    view.nodes, view._index = nodes, {v: i for i, v in enumerate(nodes)}
+    view.info = [_info(v) for v in nodes]
+    view.show(done=None)
+    return view
