@@ -11,6 +11,7 @@ and optimiser state. `TrainingStudio` is the ipywidgets view around it.
 """
 import copy
 import html
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,11 +44,12 @@ class StudioModel:
     model: a network taking (N, 2) inputs; X (N, 2) and labels y in the convention `loss` wants
     ("svm": -1/+1, "bce": 0/1, "cross_entropy": 0..C-1). optimizer: default SGD with lr 0.1.
     steps: the length of a run started by Train. batch_size: None for the full batch, else a random
-    subset each step drawn from `seed`. Further keyword options go to the `TrainingPlot`.
+    subset each step drawn from `seed`. pace: at most this many steps per second in `run` (None: as
+    fast as it goes), so that a class can watch. Further keyword options go to the `TrainingPlot`.
     """
 
     def __init__(self, model, X, y, loss="svm", optimizer=None, *, steps=1000, batch_size=None, l2=0.0, seed=0,
-                 **plot_options):
+                 pace=None, **plot_options):
         X = np.array(X.data if isinstance(X, Value) else X, dtype=np.float64)
         y = np.array(y.data if isinstance(y, Value) else y)
         if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y) or y.ndim != 1:
@@ -59,7 +61,7 @@ class StudioModel:
         self.optimizer = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
         self.named_parameters = (model.named_parameters() if hasattr(model, "named_parameters")
                                  else [(p.label or f"p{i}", p) for i, p in enumerate(model.parameters())])
-        self.steps, self.batch_size, self.l2, self.seed = steps, batch_size, l2, seed
+        self.steps, self.batch_size, self.l2, self.seed, self.pace = steps, batch_size, l2, seed, pace
         self.classes = tuple(np.unique(y).tolist())
         self.threshold = accuracy_threshold(loss, y)
         self._original = (X, y, [p.data.copy() for _, p in self.named_parameters], self._optimizer_state())
@@ -134,7 +136,10 @@ class StudioModel:
             self.target = self.step_count + (steps or self.steps)
         self.pause_requested = False
         while self.step_count < self.target and not self.pause_requested:
+            began = time.perf_counter()
             self.step()
+            if self.pace:
+                time.sleep(max(0.0, 1 / self.pace - (time.perf_counter() - began)))
             yield self.step_count
         self.plot.finish()
 
@@ -298,7 +303,7 @@ class TrainingStudio:
         self.model = model if isinstance(model, StudioModel) else StudioModel(model, X, y, loss, optimizer,
                                                                                steps=steps, **options)
         self.background, self.job, self.show_graph = background, None, graph
-        self._open_when_paused = True
+        self._open_when_paused, self.training = True, False
         m = self.model
         self.buttons = {name: widgets.Button(description=name, icon=icon, layout=widgets.Layout(width="90px"))
                         for name, icon in (("Train", "play"), ("Pause", "pause"), ("Step", "step-forward"),
@@ -307,7 +312,8 @@ class TrainingStudio:
                              ("Resume", self.resume), ("Reset", self.reset)):
             self.buttons[name].on_click(lambda _button, action=action: action())
         self.label = widgets.ToggleButtons(options=[(f"class {c:g}", c) for c in m.classes], value=m.classes[-1],
-                                           description="click adds", style={"button_width": "70px"})
+                                           style={"button_width": "70px"}, tooltips=["a click adds a point of "
+                                                                                    "this class"] * len(m.classes))
         self.zero_lines = widgets.Checkbox(value=m.plot.zero_lines, description="first-layer zero lines", indent=False)
         self.zero_lines.observe(lambda change: self._set_zero_lines(change["new"]), names="value")
         self.status = widgets.HTML()
@@ -315,11 +321,13 @@ class TrainingStudio:
         self.boundary.observe(lambda change: self._clicked(change["new"]), names="click")
         self.table = widgets.HTML()
         self.graph_title = widgets.HTML()
-        self.graph_area = widgets.Box(layout=widgets.Layout(width="100%"))
+        self.graph_area = widgets.VBox(layout=widgets.Layout(width="100%"))
         self.live_graph = None
         m.plot.listeners.append(self._show)
-        controls = widgets.HBox([*self.buttons.values(), self.label, self.zero_lines])
-        self.widget = widgets.VBox([controls, self.status, widgets.HBox([self.boundary, self.table]),
+        self.widget = widgets.VBox([widgets.HBox([*self.buttons.values(), self.status]),
+                                    widgets.HBox([widgets.Label("a click on the picture adds a point of"),
+                                                  self.label, self.zero_lines]),
+                                    widgets.HBox([self.boundary, self.table]),
                                     self.graph_title, self.graph_area])
         for part, name in ((self.widget, ""), (self.boundary, "-boundary"), (self.status, "-status"),
                            (self.table, "-table"), (self.graph_area, "-graph")):
@@ -330,7 +338,7 @@ class TrainingStudio:
     # ---- the buttons ----
     @property
     def running(self):
-        return self.job is not None and self.job.running
+        return self.training or (self.job is not None and self.job.running)
 
     def train(self, steps=None):
         """Start a run of `steps` (default: the studio's `steps`) more steps, or continue a paused one."""
@@ -362,12 +370,15 @@ class TrainingStudio:
         self.model.reset()  # its first frame reaches the picture through the plot's listener
 
     def _run(self, steps):
-        self._say("training")
+        self.training = True
+        self._say(None)
         try:
             yield from self.model.run(steps)
         except Exception as error:  # in a thread nobody would see it: show it in the widget too
             self._say(f"training failed: {type(error).__name__}: {error}", error=True)
             raise
+        finally:
+            self.training = False
         if self.model.paused and self._open_when_paused:
             self._open_step()
         else:
@@ -428,7 +439,7 @@ class TrainingStudio:
         self.table.value = table_html(m.optimizer_table())
         if self.stepper is None:
             self._show_live_graph()
-        self._say("training" if self.running else None)
+        self._say(None)
 
     def _show_live_graph(self):
         if not self.show_graph or self.model.last is None:
@@ -437,6 +448,7 @@ class TrainingStudio:
             return
         record = self.model.last
         self.live_graph = live_graph(self.live_graph, record.loss)
+        self.live_graph.layout.width = "100%"
         self.graph_title.value = (f"<b>the graph of step {record.step}</b> (this batch's loss; gradients as "
                                   "backward left them, weights after the update). Pause to step through it.")
         self.graph_area.children = (self.live_graph,)
@@ -460,7 +472,7 @@ class TrainingStudio:
     def _say(self, message=None, error=False):
         m = self.model
         history = m.plot.history
-        state = ("training" if self.running else "paused" if m.paused else "ready") if message is None else message
+        state = ("training" if self.training else "paused" if m.paused else "ready") if message is None else message
         text = f"step {m.step_count} · {len(m.X)} points"
         if history["step"]:
             text += f" · loss {history['loss'][-1]:.4f} · accuracy {history['accuracy'][-1]:.1%}"
