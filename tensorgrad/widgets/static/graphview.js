@@ -196,7 +196,14 @@ function render({ model, el }) {
   const onSelected = () => drawn && patch([]);
   model.on("change:selected_node", onSelected);
 
-  graphviz().then((viz) => {
+  // A view made after Graphviz has loaded (a stepper opened by a button) gets it at once, before the
+  // page has attached and sized it: wait for a size, or the first fit would scale to nothing.
+  const sized = () => new Promise((resolve) => {
+    if (viewport.clientWidth) return resolve();
+    const watch = new ResizeObserver(() => { if (viewport.clientWidth) { watch.disconnect(); resolve(); } });
+    watch.observe(viewport);
+  });
+  Promise.all([graphviz(), sized()]).then(([viz]) => {
     if (viz.error) throw viz.error;
     const svg = viz.renderSVGElement(model.get("dot"));
     drawn = index(svg);
