@@ -173,3 +173,101 @@ def test_zero_lines_are_where_each_first_unit_is_zero(moons):
 def test_bad_data_is_refused():
     with pytest.raises(ValueError, match=r"X of shape \(N, 2\)"):
         StudioModel(net(), np.zeros((4, 3)), np.ones(4), **PLOT)
+
+
+# ---- the view, driven by its buttons and by clicks as the browser reports them ----------------------
+
+@pytest.fixture
+def view(moons):
+    pytest.importorskip("anywidget")
+    from tensorgrad.widgets import TrainingStudio
+    model = net()
+    return TrainingStudio(model, *moons, optimizer=SGD(model.parameters(), lr=0.3), steps=12, background=False,
+                          **PLOT)
+
+
+def status_of(view):
+    return view.status.value
+
+
+def test_studio_buttons_train_pause_step_resume_reset(view):
+    assert "step 0 · 40 points" in status_of(view) and view.boundary.png[:4] == b"\x89PNG"
+    assert view.graph_area.children == ()  # no step yet: no graph
+    view.buttons["Train"].click()
+    assert view.model.step_count == 12 and "step 12 · 40 points" in status_of(view) and "ready" in status_of(view)
+    assert view.stepper is None and view.graph_area.children == (view.live_graph,)
+    assert len(view.live_graph.nodes) > 10 and view.live_graph.nodes[-1] is view.model.last.loss  # this step's graph
+    assert "L0.w" in view.table.value
+
+    view.buttons["Step"].click()  # one step, then its backward pass
+    assert view.model.step_count == 13 and view.stepper.step == 0
+    assert view.graph_area.children == (view.stepper.widget,) and "backward pass of step 13," in view.graph_title.value
+    assert view.stepper.model.root is view.model.last.loss
+    view.stepper.buttons["next"].click()
+    assert view.stepper.step == 1
+
+    take_step = view.model.step
+
+    def step_then_press_pause():  # as if Pause were pressed while step 16 runs
+        record = take_step()
+        if record.step == 16:
+            view.buttons["Pause"].click()
+        return record
+    view.model.step = step_then_press_pause
+    view.buttons["Train"].click()  # a new run of 12 steps, to step 25
+    assert view.model.step_count == 16 and view.model.paused and view.stepper.step == 0
+    assert "paused" in status_of(view) and "backward pass of step 16," in view.graph_title.value
+    view.buttons["Resume"].click()
+    assert view.model.step_count == 25 and not view.model.paused and view.stepper is None
+
+    view.buttons["Reset"].click()
+    assert view.model.step_count == 0 and "step 0 · 40 points" in status_of(view) and view.graph_area.children == ()
+
+
+def test_studio_clicks_add_trace_and_remove_points(view):
+    """Clicks arrive as fractions of the picture (as the browser sends them) and land in data coordinates."""
+    ax = view.model.plot.ax_boundary
+    box = ax.get_position()
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+
+    def click(point, n, **keys):  # the fractions of the picture where `point` is drawn
+        u, v = (point[0] - x0) / (x1 - x0), (point[1] - y0) / (y1 - y0)
+        view.boundary.click = {"x": box.x0 + u * box.width, "y": 1 - (box.y0 + v * box.height), "n": n,
+                               "shift": False, "button": 0} | keys
+
+    corner = (x0 + 0.05 * (x1 - x0), y1 - 0.05 * (y1 - y0))
+    click(corner, 1)
+    assert len(view.model.X) == 41 and np.allclose(view.model.X[-1], corner) and view.model.y[-1] == 1.0
+    click((corner[0] + 0.3, corner[1]), 2, shift=True)  # the other class
+    assert len(view.model.X) == 42 and view.model.y[-1] == -1.0
+    click(corner, 3)  # on a point: its own loss in the stepper
+    assert len(view.model.X) == 42 and "the loss of sample 40," in view.graph_title.value
+    assert view.stepper.model.root.shape == () and view.stepper.num_steps > 3
+    click(corner, 4, button=2)  # right-click removes it
+    assert len(view.model.X) == 41 and not np.isclose(view.model.X, corner).all(axis=1).any()
+    view.boundary.click = {"x": 0.9, "y": 0.5, "n": 5, "shift": False, "button": 0}  # on the loss curve: nothing
+    assert len(view.model.X) == 41
+    assert view.click((9.0, 9.0), right=True) == "nothing"
+
+
+def test_studio_zero_lines_toggle(view):
+    assert view.model.plot.boundary.extra.get_segments() == []
+    view.zero_lines.value = True
+    assert len(view.model.plot.boundary.extra.get_segments()) == 5 and view.boundary.png == view.model.plot.png
+
+
+def test_studio_trains_in_the_background_and_pause_is_heard(moons):
+    """In a kernel a run is a thread: Pause ends it after the step in progress and opens the stepper."""
+    pytest.importorskip("anywidget")
+    import time
+    from tensorgrad.widgets import TrainingStudio
+    view = TrainingStudio(net(), *moons, steps=10**6, background=True, **PLOT)
+    view.buttons["Train"].click()
+    deadline = time.monotonic() + 30
+    while view.model.step_count < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert view.running
+    view.buttons["Pause"].click()
+    view.job.wait(30)
+    assert not view.running and view.model.paused and view.stepper is not None
+    assert view.stepper.model.root is view.model.last.loss

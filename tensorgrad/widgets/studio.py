@@ -65,7 +65,8 @@ class StudioModel:
         self.classes = tuple(np.unique(y).tolist())
         self.threshold = accuracy_threshold(loss, y)
         self._original = (X, y, [p.data.copy() for _, p in self.named_parameters], self._optimizer_state())
-        self.plot = TrainingPlot(**({"figsize": (11, 3.6), "dpi": 80, "min_interval": 0.2} | plot_options))
+        self.plot = TrainingPlot(**({"figsize": (11, 3.6), "dpi": 80, "min_interval": 0.2, "frame": X}
+                                    | plot_options))  # framed on the original data: edits keep it still
         self.pause_requested, self.target, self.last, self._held = False, 0, None, False
         self.reset()
 
@@ -404,7 +405,7 @@ class TrainingStudio:
             done = f"removed point {near}"
         elif near is not None and not shift:
             self._halt()
-            self._open(m.sample_loss(near), f"sample {near}'s loss, through the current weights")
+            self._open(m.sample_loss(near), f"the loss of sample {near}, through the current weights")
             return f"traced sample {near}"
         else:
             classes = m.classes
@@ -455,7 +456,7 @@ class TrainingStudio:
 
     def _open_step(self):
         k = self.model.step_count
-        self._open(self.model.paused_loss(), f"step {k}'s backward pass, exactly as training ran it "
+        self._open(self.model.paused_loss(), f"the backward pass of step {k}, exactly as training ran it "
                                              "(the weights before its update)")
 
     def _open(self, root, title):

@@ -199,11 +199,13 @@ class TrainingPlot:
     every: draw every this many steps (default: about 25 frames per run, or every step when the
     length is unknown); min_interval: seconds between frames at least (the final frame always draws).
     zero_lines: also draw where each first-layer unit's input is zero (see `zero_line_segments`).
+    frame: 2-D points the boundary picture is framed around (default: X at each frame); fixed points
+    keep the picture still while points are added or removed.
     `frames` counts the renders; `listeners` are called with the plot after each one.
     """
 
     def __init__(self, model=None, X=None, y=None, *, steps=None, every=None, min_interval=0.5, resolution=60,
-                 figsize=(10.5, 3.3), dpi=72, zero_lines=False):
+                 figsize=(10.5, 3.3), dpi=72, zero_lines=False, frame=None):
         mpl_figure = require("matplotlib.figure", "demo")
         require("matplotlib.backends.backend_agg", "demo").FigureCanvasAgg(
             figure := mpl_figure.Figure(figsize=figsize, dpi=dpi))
@@ -228,7 +230,7 @@ class TrainingPlot:
                                                *self.captions])
         self.model, self.X, self.y = model, X, y
         self.steps, self.every, self.min_interval, self.resolution = steps, every, min_interval, resolution
-        self.zero_lines = zero_lines
+        self.zero_lines, self.frame = zero_lines, frame
         self.listeners = []
         self.stop_requested = False
         self.clear()
@@ -304,7 +306,8 @@ class TrainingPlot:
             why = (f"X has shape {self.X.shape}: only the curves are drawn\n"
                    "(a decision boundary needs data with 2 features)")
         else:
-            self.boundary.draw(self.model, self.X, self.y, grid_over(self.X, self.resolution))
+            frame = self.X if self.frame is None else self.frame
+            self.boundary.draw(self.model, self.X, self.y, grid_over(frame, self.resolution))
             extent = (*self.ax_boundary.get_xlim(), *self.ax_boundary.get_ylim())
             self.boundary.extra.set_segments(zero_line_segments(self.model, extent) if self.zero_lines else [])
             self.captions[0].set_text(f"decision boundary, step {step}")
