@@ -1,4 +1,5 @@
-"""The training studio as a student meets it: notebook 9 served by Voila, driven in headless Chromium."""
+"""The training studio as a student meets it (notebook 9 served by Voila, driven in headless Chromium),
+and the playground's layout seen the same way."""
 import re
 
 from browser_support import voila
@@ -83,3 +84,15 @@ def test_studio_pause_step_resume_and_edit_in_voila(page):
         assert status(studio)[1] == 101
         click_picture(picture, EMPTY_CORNER, button="right")  # right-click removes it
         wait_for_status(page, "100 points")
+
+
+def test_playground_first_layer_panels_keep_their_shape_in_voila(page):
+    """Beside the taller controls, the first-layer picture used to be stretched to their height."""
+    with voila(NOTEBOOKS / "07_playground.ipynb") as base:
+        page.goto(base + "/")
+        neurons = page.locator(".tensorgrad-playground-neurons").first
+        neurons.wait_for(state="visible")
+        page.wait_for_function("() => document.querySelector('.tensorgrad-playground-neurons').naturalWidth > 0")
+        natural = neurons.evaluate("img => img.naturalWidth / img.naturalHeight")
+        box = neurons.bounding_box()
+        assert abs(box["width"] / box["height"] - natural) < 0.03 * natural

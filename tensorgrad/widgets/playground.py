@@ -206,11 +206,14 @@ class Playground:
         self.buttons["Reset"].on_click(lambda _button: self.reset())
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png")
-        self.neurons = widgets.Image(format="png")
+        # in a row beside the taller controls the image would be stretched to their height: keep its shape
+        self.neurons = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start",
+                                                                         object_fit="contain"))
         m.plot.listeners.append(self._show)
         panel = widgets.VBox([*self.controls.values(), widgets.HBox(list(self.buttons.values())), self.status])
         self.widget = widgets.VBox([widgets.HBox([panel, self.neurons]), self.image])
-        for part, name in ((self.widget, ""), (self.image, "-boundary"), (self.status, "-status")):
+        for part, name in ((self.widget, ""), (self.image, "-boundary"), (self.status, "-status"),
+                           (self.neurons, "-neurons")):
             part.add_class("tensorgrad-playground" + name)  # names for styling and for the browser tests
         self._show()
 
