@@ -141,6 +141,19 @@ def test_multiclass_and_missing_model_still_draw():
     assert bare.finish()[:8] == PNG_MAGIC and bare.frames == 1
 
 
+def test_data_that_is_not_2d_is_said_to_draw_only_the_curves():
+    X, y = datasets.digits()
+    net = Sequential(Linear(64, 10, seed=0))
+    plot = TrainingPlot(every=5, min_interval=0, resolution=20)
+    fit(net, X[:50], y[:50], loss="cross_entropy", steps=5, callbacks=[plot])
+    message = plot.boundary.message.get_text()
+    assert "(50, 64)" in message and "only the curves are drawn" in message and "2 features" in message
+    assert not plot.boundary.image.get_visible() and plot.captions[1].get_text().startswith("loss ")
+    bare = TrainingPlot()
+    bare.finish()
+    assert "no model and data given: only the curves" in bare.boundary.message.get_text()
+
+
 # ---- stopping and finishing ------------------------------------------------------------------------
 
 def test_stop_ends_fit_after_the_current_step_and_draws_it(moons):
