@@ -1,11 +1,14 @@
 """widgets: what the teaching tools cost — a backward-stepper step, and a live plot during training.
 
 The stepper is timed on a ~300-node graph (60 blocks of tanh(x * w + b) on (2, 2) tensors): the model's
-step alone, and a step of the ipywidgets view, which redraws the graph (draw_dot, Graphviz's `dot` to
-SVG) and the explanation panel — what a student waits for after pressing "next".
+step alone; a step of the widget view on the Python side (model, the small JSON state message for the
+browser, the explanation panel) and the bytes that message takes; and, in full runs, the same stepper
+served by Voila in headless Chromium: the front end's time to patch the SVG it laid out once, and the
+whole press-to-picture time with the kernel round trip (performance.now() in the page).
 The live plot is timed as `fit` with and without it on the classroom workload, run by run interleaved.
 """
 import importlib
+import json
 import statistics
 import time
 
@@ -64,32 +67,65 @@ def stepper_section(quick):
     section.notes.append(f"graph: {len(trace(root)[0])} nodes, {model.num_steps} backward steps")
     try:
         view = module.BackwardStepper(root)
-        view_times = _per_step(view, 3 if quick else 15)
-    except (ImportError, RuntimeError) as error:  # no ipywidgets / graphviz / `dot`
+    except ImportError as error:  # no ipywidgets / anywidget
         section.notes.append(f"stepper view: not available ({error})")
         return section
-    section.rows.append(["BackwardStepper view (next: model, SVG restyled, panel)", _spread(view_times),
+    sent = []
+    view.graph.send = lambda message: sent.append(len(json.dumps(message)))  # what the browser would receive
+    view_times = _per_step(view, 15 if quick else model.num_steps)
+    section.rows.append(["BackwardStepper view, Python side (next: model, state message, panel)", _spread(view_times),
                          str(len(view_times))])
+    section.rows.append(["bytes sent to the browser per step (JSON state message)",
+                         f"{statistics.median(sent):.0f} B ({min(sent)}-{max(sent)} B)", str(len(sent))])
     median = statistics.median(view_times)
-    section.target("stepper", f"< {seconds(STEPPER_TARGET)} per step, re-render included", seconds(median),
+    section.target("stepper", f"< {seconds(STEPPER_TARGET)} per step (Python side)", seconds(median),
                    median < STEPPER_TARGET)
-    section.notes.append(_render_breakdown(root, model))
+    if quick:
+        section.notes.append("in-browser time per step: measured in full runs only (Voila + headless Chromium)")
+    else:
+        _browser_rows(section)
     return section
 
 
-def _render_breakdown(root, model):
-    """Where a view's time goes: the one Graphviz layout when it opens, then per step the SVG and the panel."""
-    from tensorgrad.viz import SteppingDrawing
-    from tensorgrad.widgets.stepper import explain
-    began = time.perf_counter()
-    drawing = SteppingDrawing(root)
-    laid_out = time.perf_counter()
-    drawing.svg(highlight={model.current.node}, computed=model.computed)
-    restyled = time.perf_counter()
-    explain(model)
-    done = time.perf_counter()
-    return (f"opening the view: one layout {seconds(laid_out - began)}; each step: SVG restyled "
-            f"{seconds(restyled - laid_out)}, explain panel {seconds(done - restyled)}")
+BROWSER_STEP = """async () => {  // press next; resolve when the graph shows the new current node
+    const root = document.querySelector('.tensorgrad-stepper');
+    const graph = root.querySelector('.tg-graphview');
+    const before = graph.querySelector('[data-node].tg-current')?.dataset.node;
+    const began = performance.now();
+    [...root.querySelectorAll('button')].find(b => b.textContent === 'next').click();
+    await new Promise(resolve => { const check = () => {
+        const now = graph.querySelector('[data-node].tg-current')?.dataset.node;
+        if (now && now !== before) resolve(); else requestAnimationFrame(check); }; check(); });
+    return [performance.now() - began, parseFloat(graph.dataset.patchMs)];
+}"""
+
+
+def _browser_rows(section, steps=25):
+    """The stepper on the same graph in Voila (no dot) under headless Chromium, timed with performance.now()."""
+    import pathlib
+    import shutil
+    import sys
+    try:
+        import nbformat  # noqa: F401  (graph_page writes a notebook)
+        import playwright.sync_api  # noqa: F401
+        sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tests"))
+        from browser_support import graph_page
+    except ImportError as error:
+        section.notes.append(f"in-browser time: not measured ({error})")
+        return
+    if not shutil.which("chromium"):
+        section.notes.append("in-browser time: not measured (no chromium)")
+        return
+    code = "from bench.widgets import stepper_graph\nfrom tensorgrad.widgets import BackwardStepper\nBackwardStepper(stepper_graph())"
+    with graph_page(code) as page:
+        timed = [page.evaluate(BROWSER_STEP) for _ in range(steps)]
+    round_trip, patch = [t / 1000 for t, _ in timed], [p / 1000 for _, p in timed]
+    section.rows.append(["in the browser: state message -> SVG patched and node in view (performance.now())",
+                         _spread(patch), str(len(patch))])
+    section.rows.append(["in the browser: press next -> new node shown, kernel round trip included",
+                         _spread(round_trip), str(len(round_trip))])
+    section.target("stepper in the browser", "<= 30 ms per step (front end)", seconds(statistics.median(patch)),
+                   statistics.median(patch) <= 0.030)
 
 
 def live_plot_section(quick):

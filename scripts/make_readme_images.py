@@ -2,19 +2,17 @@
 
 - docs/moons.png: the demo's decision boundary (`python -m tensorgrad.demo`);
 - docs/neuron.svg: `draw_dot` of the README's Neuron example, after backward;
-- docs/stepper.png: the backward stepper on a small layer at its bias step, as Chromium shows it.
+- docs/stepper.png: the backward stepper on a small layer at its bias step, the real widget served by
+  Voila and shown by headless Chromium (1400x1000).
 
-Usage: `python scripts/make_readme_images.py` (needs the test extra, Graphviz's dot and Chromium).
+Usage: `python scripts/make_readme_images.py` (needs the test extra, Graphviz's dot for neuron.svg, and Chromium).
 """
 import pathlib
 import random
-import shutil
-import tempfile
 
 from tensorgrad import Value, nn
 from tensorgrad.demo import main as demo
 from tensorgrad.viz import draw_dot
-from tensorgrad.widgets.stepper import Stepper, explain
 
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 
@@ -29,32 +27,36 @@ def neuron_svg():
     (DOCS / "neuron.svg").write_bytes(draw_dot(y).pipe(format="svg"))
 
 
-def stepper_png():
-    from playwright.sync_api import sync_playwright
-    from tensorgrad.viz import SteppingDrawing
-    x = Value([[1.0, -2.0, 0.5], [0.0, 1.0, -1.0]], label="x", requires_grad=False)
-    w = Value([[0.5, -1.0], [0.25, 0.5], [-0.5, 1.0]], label="w")
-    b = Value([0.1, -0.2], label="b")
-    g = (x @ w + b).tanh().sum()
-    g.label = "loss"
-    stepper = Stepper(g)
-    stepper.goto(3)  # the bias step: broadcasting undone by a sum over the batch axis
-    current = stepper.current.node
-    drawing = SteppingDrawing(g, "TB").svg(highlight={current}, computed=stepper.computed)  # as the widget shows it
-    page_html = (f"<html><head><style>svg {{max-width: 900px; height: auto}}</style></head><body style='font-family:sans-serif;margin:8px;width:900px'>"
-                 f"<div style='width:900px'>{drawing}</div>"
-                 f"<div style='font-size:13px'>{explain(stepper)}</div></body></html>")
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-        page_file = pathlib.Path(tmp) / "stepper.html"
-        page_file.write_text(page_html)
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                          "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 920, "height": 400})
-        page.goto(page_file.as_uri())
-        page.screenshot(path=str(DOCS / "stepper.png"), full_page=True)
-        browser.close()
+STEPPER_CODE = """\
+from tensorgrad import Value
+from tensorgrad.widgets import BackwardStepper
+x = Value([[1.0, -2.0, 0.5], [0.0, 1.0, -1.0]], label="x", requires_grad=False)
+w = Value([[0.5, -1.0], [0.25, 0.5], [-0.5, 1.0]], label="w")
+b = Value([0.1, -0.2], label="b")
+loss = (x @ w + b).tanh().sum()
+loss.label = "loss"
+BackwardStepper(loss, rankdir="TB", height=480)
+"""
 
+
+def stepper_png():
+    """The real widget served by Voila (no dot on its PATH), three steps in, with the bias node clicked."""
+    import re
+    import sys
+    sys.path.insert(0, str(DOCS.parent / "tests"))
+    from browser_support import graph_page
+    with graph_page(STEPPER_CODE) as page:
+        stepper = page.locator(".tensorgrad-stepper")
+        for k in (1, 2, 3):  # step 3: the bias, whose broadcast is undone by a sum over the batch axis
+            stepper.get_by_role("button", name="next").click()
+            stepper.locator(".tensorgrad-stepper-panel", has_text=f"Step {k} of").wait_for()
+        bias = stepper.locator("[data-node]").filter(has=page.locator("text", has_text=re.compile(r"^b$")))
+        bias.click()
+        stepper.locator(".tg-contributions").wait_for()
+        page.mouse.move(0, 0)  # no tooltip in the picture
+        page.wait_for_timeout(500)  # let the panel's new content paint
+        stepper.evaluate("element => element.scrollIntoView()")
+        page.screenshot(path=str(DOCS / "stepper.png"))  # 1400x1000, what a student's window shows
 
 if __name__ == "__main__":
     DOCS.mkdir(exist_ok=True)

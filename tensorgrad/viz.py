@@ -111,19 +111,21 @@ def widget_dot(root, rankdir="LR", *, max_elements=16, max_nodes=400):
     numbers into it. So each data or grad line is laid out as a placeholder `@<D|G><i>L<k>@QQ..` of
     the width its numbers will always take (`_fixed_lines`: the width depends on the shape, never on
     the values), and a big tensor's heatmap as `@H<D|G><i>L<k>@QQ..` lines. The DOT therefore depends
-    on the graph's structure only: a new graph of the same shapes reuses the layout.
+    on the graph's structure only: a new graph of the same shapes reuses the layout. A graph of more
+    than `max_nodes` Values gives draw_dot's note and no Values.
     """
     nodes, graphviz, dot = _start(root, rankdir, max_nodes)
-    if not dot.body:
-        names = {v: i for i, v in enumerate(nodes)}
+    if dot.body:  # too big: the note, and no Values to fill in
+        return [], dot
+    names = {v: i for i, v in enumerate(nodes)}
 
-        def record(v):
-            i, fields, heat = names[v], node_fields(v, max_elements), _is_big(v.data, max_elements)
-            grad = _slots("grad", "G", i, fields["grad"], heat) if v.requires_grad else "grad: not tracked"
-            return _record(v, max_elements, grad, data=_slots("data", "D", i, fields["data"], heat))
 
-        _draw(dot, nodes, graphviz, record, lambda v: _fill(v, ()))
-    return nodes, dot
+    def record(v):
+        i, fields, heat = names[v], node_fields(v, max_elements), _is_big(v.data, max_elements)
+        grad = _slots("grad", "G", i, fields["grad"], heat) if v.requires_grad else "grad: not tracked"
+        return _record(v, max_elements, grad, data=_slots("data", "D", i, fields["data"], heat))
+
+    return nodes, _draw(dot, nodes, graphviz, record, lambda v: _fill(v, ()))
 
 
 HEATMAP_LINES, HEATMAP_WIDTH = 3, 24  # the text area a heatmap takes in a node, in Courier characters

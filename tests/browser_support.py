@@ -1,6 +1,7 @@
 """What the browser tests need: Debian's Chromium under Playwright, and Voila / JupyterLab servers.
 
-Servers listen on 127.0.0.1 on a free port, without a token, and are stopped whatever happens.
+Servers listen on 127.0.0.1 on a free port, without a token, and are stopped whatever happens. They
+run with no Graphviz `dot` on their PATH: drawings are laid out in the browser.
 Playwright's own browser downloads are never used: it drives /usr/bin/chromium.
 """
 import contextlib
@@ -10,6 +11,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -38,6 +40,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def without_dot():
+    """The environment with no Graphviz `dot` on the PATH: servers show that the widgets need none."""
+    path = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not shutil.which("dot", path=d)]
+    return {**os.environ, "PATH": os.pathsep.join([os.path.dirname(sys.executable), *path])}
+
+
 def _wait_until_ready(url, process, timeout=90):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -58,7 +66,7 @@ def server(args, ready_path, log_name):
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"{log_name}.log", "w")
     process = subprocess.Popen([sys.executable, "-m", *args, f"--port={port}"], stdout=log,
-                               stderr=subprocess.STDOUT, cwd=ROOT)
+                               stderr=subprocess.STDOUT, cwd=ROOT, env=without_dot())
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base + ready_path, process)
@@ -78,12 +86,12 @@ def voila(notebook):
     return server(["voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1"], "/", "voila-" + notebook.stem)
 
 
-def jupyterlab(root_dir):
-    """JupyterLab on `root_dir`, no token, with the app object exposed so tests can run commands."""
-    return server(["jupyterlab", "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+def jupyterlab(root_dir, app="jupyterlab"):
+    """JupyterLab (or app="notebook": Notebook 7) on `root_dir`, no token, the app object exposed to tests."""
+    return server([app, "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
                    "--IdentityProvider.token=", "--ServerApp.password=", "--expose-app-in-browser",
                    f"--ServerApp.root_dir={root_dir}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-                   "jupyterlab.NeverCheckForUpdate"], "/api", "jupyterlab")
+                   "jupyterlab.NeverCheckForUpdate"], "/api", app)
 
 
 @contextlib.contextmanager
@@ -96,3 +104,25 @@ def screenshot_on_failure(page, name):
         with contextlib.suppress(Exception):
             page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         raise
+
+
+@contextlib.contextmanager
+def graph_page(code, timeout=180_000):
+    """A one-cell notebook of `code` served by Voila, open in headless Chromium (1400x1000) once its graph is drawn.
+
+    For scripts that look at a widget (README pictures, the benchmark) rather than test it.
+    """
+    import nbformat
+    from playwright.sync_api import sync_playwright
+    with tempfile.TemporaryDirectory() as tmp:
+        notebook = pathlib.Path(tmp) / "graph.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), notebook)
+        with voila(notebook) as base, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(base + "/")
+                page.locator(".tg-graphview[data-drawn]").first.wait_for(timeout=timeout)
+                yield page
+            finally:
+                browser.close()

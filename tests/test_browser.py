@@ -9,7 +9,6 @@ import shutil
 
 import pytest
 
-from tensorgrad.viz import HIGHLIGHT
 from browser_support import CHROMIUM_ARGS, ROOT, chromium_path, jupyterlab, screenshot_on_failure, voila
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
@@ -51,41 +50,73 @@ def wait_for_step(page, k):
     assert step_shown(page) == k
 
 
-def stepper_graph(page):
-    return stepper(page).locator(".tensorgrad-stepper-graph svg")
+def graph_area(page):
+    return stepper(page).locator(".tensorgrad-stepper-graph .tg-viewport")
 
 
-def pending_grads(page):
-    return stepper_graph(page).locator("text", has_text="pending").count()
+def current_node_in_view(page, k):
+    """After step k: the tg-current node's box lies inside the visible graph area."""
+    node = stepper(page).locator("[data-node].tg-current")
+    node.wait_for(state="attached")
+    box, area = node.bounding_box(), graph_area(page).bounding_box()
+    assert box and area, f"step {k}: no box for the current node or the graph area"
+    inside = (box["x"] >= area["x"] and box["y"] >= area["y"] and box["x"] + box["width"] <= area["x"] + area["width"]
+              and box["y"] + box["height"] <= area["y"] + area["height"])
+    assert inside, f"step {k}: current node at {box}, graph area {area}"
 
 
-def test_stepper_in_voila(page):
-    with voila(NOTEBOOKS / "03_stepping_through_backward.ipynb") as base:
+def stage_transform(page):
+    return stepper(page).locator(".tg-stage").evaluate("stage => stage.style.transform")
+
+
+def test_stepper_in_voila_without_dot(page):
+    with voila(NOTEBOOKS / "03_stepping_through_backward.ipynb") as base:  # its PATH has no dot
         page.goto(base + "/")
-        stepper_graph(page).wait_for(state="visible")
+        stepper(page).locator(".tg-graphview[data-drawn]").wait_for()
         assert step_shown(page) == 0
-        pending_at_start = pending_grads(page)
+        pending_at_start = stepper(page).locator("text", has_text="pending").count()
         assert pending_at_start > 0  # nothing computed yet: every gradient still pending
+        assert stepper(page).locator("[data-node].tg-done").count() == 0
 
-        for expected in (1, 2, 3):
+        num_steps = int(re.search(r"of (\d+)", stepper(page).locator(".tensorgrad-stepper-panel").inner_text())[1])
+        assert num_steps == 25
+        for k in range(1, num_steps + 1):
             stepper(page).get_by_role("button", name="next").click()
-            wait_for_step(page, expected)
-        assert pending_grads(page) < pending_at_start  # computed gradients are now drawn
-        assert stepper_graph(page).locator(f"[stroke='{HIGHLIGHT}']").count() > 0  # the current node
+            wait_for_step(page, k)
+            stepper(page).locator(f"[data-node].tg-current").wait_for(state="attached")
+            current_node_in_view(page, k)
+        assert stepper(page).locator("text", has_text="pending").count() == 0
+        assert stepper(page).locator(".tg-flow").count() > 0  # the last step's edges are emphasised
 
-        stepper(page).get_by_role("button", name="last").click()
-        stepper(page).locator(".tensorgrad-stepper-panel", has_text=re.compile(r"Step (\d+) of \1\b")).wait_for()
-        assert pending_grads(page) == 0
+        stepper(page).get_by_role("button", name="fit").click()
+        a = stepper(page).locator("[data-node]").filter(has=page.locator("text", has_text=re.compile(r"^a$")))
+        a.click()
+        contributions = stepper(page).locator(".tensorgrad-stepper-panel .tg-contributions li")
+        contributions.nth(4).wait_for()
+        assert contributions.count() == 5  # a + b, a * b, -a, b + a, b - a
+
         stepper(page).get_by_role("button", name="first").click()
         wait_for_step(page, 0)
-        assert pending_grads(page) == pending_at_start
+        assert stepper(page).locator("text", has_text="pending").count() == pending_at_start
+        stepper(page).get_by_role("button", name="next").focus()
+        page.keyboard.press("ArrowRight")
+        wait_for_step(page, 1)
 
-        readout = stepper(page).locator(".widget-slider .widget-readout").first  # the slider's editable number
-        readout.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type("5")
-        page.keyboard.press("Enter")
-        wait_for_step(page, 5)
+
+def test_zoom_and_fit_buttons_change_the_view(page):
+    with voila(NOTEBOOKS / "03_stepping_through_backward.ipynb") as base:
+        page.goto(base + "/")
+        stepper(page).locator(".tg-graphview[data-drawn]").wait_for()
+        seen = [stage_transform(page)]
+        for name in ["+", "\u2212", "fit"]:
+            stepper(page).get_by_role("button", name=name, exact=True).click()
+            seen.append(stage_transform(page))
+            assert seen[-1] != seen[-2], f"{name} left the view at {seen[-1]}"
+        scale = lambda t: float(re.search(r"scale\(([\d.]+)\)", t)[1])
+        zoomed_in, zoomed_out, fitted = (scale(t) for t in seen[1:])
+        assert zoomed_in > scale(seen[0]) and zoomed_out < zoomed_in and fitted < zoomed_out  # a wide graph
+        box, area = stepper(page).locator(".tg-stage svg").bounding_box(), graph_area(page).bounding_box()
+        assert box["width"] <= area["width"] and box["height"] <= area["height"]  # fit: all of it shows
 
 
 NOTEBOOK_STATE = """() => {
@@ -100,16 +131,38 @@ NOTEBOOK_STATE = """() => {
 }"""
 
 
+def run_notebook_in(page, base, url):
+    """Open a notebook in JupyterLab or Notebook 7, run every cell, and return its final state."""
+    page.goto(base + url)
+    page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})(); return s && s.kernel === 'idle'; }}")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.wait_for_function(f"""() => {{ const s = ({NOTEBOOK_STATE})();
+        return s && s.kernel === 'idle' && s.done === s.cells; }}""", timeout=2 * TIMEOUT)
+    return page.evaluate(f"({NOTEBOOK_STATE})()")
+
+
+@pytest.mark.parametrize("app, url", [("jupyterlab", "/lab/tree/"), ("notebook", "/notebooks/")],
+                         ids=["JupyterLab 4", "Notebook 7"])
+def test_stepper_in_jupyter_without_dot(page, tmp_path, app, url):
+    pytest.importorskip(app)
+    shutil.copy(NOTEBOOKS / "03_stepping_through_backward.ipynb", tmp_path)  # autosaves stay out of the repo
+    with jupyterlab(tmp_path, app) as base:
+        state = run_notebook_in(page, base, url + "03_stepping_through_backward.ipynb")
+        assert state["errors"] == []
+        stepper(page).scroll_into_view_if_needed()
+        stepper(page).locator(".tg-graphview[data-drawn]").wait_for()
+        for k in (1, 2, 3):
+            stepper(page).get_by_role("button", name="next").click()
+            wait_for_step(page, k)
+            current_node_in_view(page, k)
+        assert stepper(page).locator("[data-node].tg-done").count() >= 3
+
+
 def test_moons_notebook_runs_in_jupyterlab(page, tmp_path):
     shutil.copy(NOTEBOOKS / "05_training_moons.ipynb", tmp_path)  # lab may autosave: never into the repo
     with jupyterlab(tmp_path) as base:
-        page.goto(base + "/lab/tree/05_training_moons.ipynb")
-        page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})(); return s && s.kernel === 'idle'; }}")
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        page.wait_for_function(f"""() => {{ const s = ({NOTEBOOK_STATE})();
-            return s && s.kernel === 'idle' && s.done === s.cells; }}""", timeout=2 * TIMEOUT)
-        state = page.evaluate(f"({NOTEBOOK_STATE})()")
+        state = run_notebook_in(page, base, "/lab/tree/05_training_moons.ipynb")
         assert state["errors"] == []
         live = page.locator(".tensorgrad-liveplot-image").first  # the live plot's Image widget
         live.scroll_into_view_if_needed()

@@ -77,7 +77,7 @@ def test_quick_start_dot_has_one_slot_per_number_line_and_names_nodes_in_trace_o
         lines = len(_fixed_lines(v.data, 16))
         assert {(f, j, k) for f, j, k in slots if j == i} == {(f, i, k) for f in "DG" for k in range(lines)}
     assert "-4.0000" not in view.dot  # the numbers travel in the state, never in the layout
-    assert view.info[0] == {"label": "a", "shape": "(2, 2)", "dtype": "float64", "data": "[[-4. -8.]\n [-2. -4.]]"}
+    assert view.info[0] == {"label": "a", "shape": "(2, 2)", "dtype": "float64"}
 
 
 def test_full_state_for_a_new_page_holds_every_number():
@@ -90,6 +90,7 @@ def test_full_state_for_a_new_page_holds_every_number():
     assert browser.fields["0"]["data"] == _fixed_lines(a.data, 16)
     assert browser.fields["0"]["grad"] == _fixed_lines(a.grad, 16)
     assert browser.fields["1"]["gtip"] == np.array2string(b.grad, precision=4, separator=" ")
+    assert browser.fields["0"]["dtip"] == "[[-4. -8.]\n [-2. -4.]]"  # the tooltip's full data
 
 
 def test_each_step_names_the_current_node_and_sends_only_what_changed():
@@ -137,6 +138,27 @@ def test_going_back_restores_what_the_page_shows():
     assert all(f["grad"][0] == "pending" for i, f in browser.fields.items())
     stepper.goto(3)
     assert opened(stepper.graph).snapshot() == at_three  # a page opened now agrees with one that followed along
+
+
+def test_a_graph_of_the_same_structure_keeps_the_layout_and_sends_only_new_numbers():
+    def step(scale):  # a training step's graph: new Values, same shapes and labels
+        w = Value(np.array([[1.0, 2.0], [3.0, 4.0]]) * scale, label="w")
+        loss = (w * w).sum()
+        loss.label = "loss"
+        loss.backward()
+        return w, loss
+    w, loss = step(1.0)
+    view = GraphView(loss)
+    browser = opened(view)
+    dot = view.dot
+    w2, loss2 = step(2.0)
+    message = view.set_root(loss2)
+    assert view.dot == dot and view.nodes[0] is w2
+    assert set(message["fields"]) == {"0", "1", "2"} and "done" not in message  # new numbers, same state
+    assert browser.fields["0"]["data"] == _fixed_lines(w2.data, 16)
+    assert view.set_root(step(2.0)[1]) == {"kind": "state"}  # the same numbers: nothing to send
+    view.set_root((w2 * 3).sum())  # another structure: laid out anew; the page then asks for the state
+    assert view.dot != dot and len(browser.messages) == 2
 
 
 def test_a_click_selects_the_value_and_the_panel_lists_its_contributions():
@@ -213,3 +235,22 @@ def test_draw_dot_with_dot_stays_static_svg():
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot is not installed: this checks the static SVG it makes (apt-get install graphviz)")
     assert "image/svg+xml" in draw_dot(Value(1.0))._repr_mimebundle_()
+
+
+def test_importing_the_widgets_package_leaves_anywidget_unimported():
+    import subprocess
+    code = "import sys, tensorgrad.widgets; print('anywidget' in sys.modules, 'ipywidgets' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_a_graph_too_big_to_draw_shows_the_note_and_the_stepper_still_steps():
+    y = Value(1.0)
+    for _ in range(30):
+        y = -y
+    stepper = BackwardStepper(y, max_nodes=10)
+    assert "too big to draw readably" in stepper.graph.dot and stepper.graph.nodes == []
+    browser = opened(stepper.graph)
+    stepper.finish()
+    assert stepper.step == 30 and "Step 30 of 30" in stepper.panel.value
+    assert all("fields" not in m for m in browser.messages)  # nothing to write into a note

@@ -29,7 +29,28 @@ def test_conda_environments_hold_the_notebook_stack():
         packages = conda_packages(path)
         missing = {CONDA_NAMES.get(w, w) for w in wanted} - packages
         assert not missing, f"{path.name} lacks {missing}"
-        assert "graphviz" in packages  # the dot program itself
+        assert "graphviz" in packages  # the dot program: optional, but conda users get static SVG too
     assert conda_packages(ROOT / "binder" / "environment.yml") == conda_packages(ROOT / "environment.yml")
     assert "- -e ." in (ROOT / "environment.yml").read_text()  # local conda users get tensorgrad itself
     assert "pip install --no-deps -e ." in (ROOT / "binder" / "postBuild").read_text()
+
+
+def test_graphviews_front_end_ships_in_the_wheel_and_its_graphviz_is_the_pinned_one():
+    """Everything in tensorgrad/widgets/static is package data (nothing is fetched at run time)."""
+    import fnmatch
+    import importlib.util
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "tensorgrad.widgets.static" in setuptools["packages"]
+    globs = setuptools["package-data"]["tensorgrad.widgets.static"]
+    static = ROOT / "tensorgrad" / "widgets" / "static"
+    files = [p.name for p in static.iterdir() if p.name != "__pycache__"]
+    assert {"viz.js", "graphview.js", "THIRD_PARTY_NOTICES.md"} <= set(files)
+    assert all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files), (files, globs)
+    spec = importlib.util.spec_from_file_location("vendor_viz", ROOT / "scripts" / "vendor_viz.py")
+    vendor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(vendor)
+    banner = (static / "viz.js").read_text(encoding="utf-8")[:200]
+    assert f"Viz.js {vendor.VERSION}" in banner
+    graphview = (ROOT / "tensorgrad" / "widgets" / "graphview.py").read_text()
+    assert f'VIZ_VERSION = "{vendor.VERSION}"' in graphview
+    assert "https://" not in (static / "graphview.js").read_text() + (static / "viz_loader.js").read_text()

@@ -51,14 +51,15 @@ def _runtime():
 class GraphView(anywidget.AnyWidget):
     """A graph drawn in the browser: `GraphView(root)` for a Value's graph, `GraphView(dot=source)` for any DOT.
 
-    Update it with `show(current=..., done=...)`; read the node the user clicked from `selected`
+    Update it with `show(current=..., done=...)`, or give it the next graph of the same shape with
+    `set_root(root)` (only changed numbers travel); read the node the user clicked from `selected`
     (a Value, observable: `view.observe(callback, "selected")`). `on_key(callback)` hears the arrow
     keys pressed while the widget (or the stepper around it) has focus.
     """
     _esm = STATIC / "graphview.js"
     _css = STATIC / "graphview.css"
     dot = traitlets.Unicode("").tag(sync=True)
-    info = traitlets.List().tag(sync=True)  # per node: label, shape, dtype (what the tooltip shows)
+    info = traitlets.List().tag(sync=True)  # per node: label, shape, dtype (the tooltip's heading)
     height = traitlets.Int(520).tag(sync=True)
     selected_node = traitlets.Unicode("").tag(sync=True)  # "n<i>": set by a click in the browser
     selected = traitlets.Instance(Value, allow_none=True)  # the clicked node's Value (Python side only)
@@ -67,18 +68,29 @@ class GraphView(anywidget.AnyWidget):
     def __init__(self, root=None, *, dot=None, rankdir="LR", max_elements=16, max_nodes=400, height=520):
         if (root is None) == (dot is None):
             raise TypeError("GraphView takes a Value to draw, or dot=DOT source text, not both")
-        if root is not None and not isinstance(root, Value):
-            raise TypeError(f"GraphView draws a Value's graph, got {type(root).__name__}")
-        self.nodes, self.max_elements = [], max_elements
-        if root is not None:
-            self.nodes, digraph = widget_dot(root, rankdir, max_elements=max_elements, max_nodes=max_nodes)
-            dot = digraph.source
-        self._index = {v: i for i, v in enumerate(self.nodes)}
-        self._shown = {"current": None, "done": set(), "fields": {}, "keys": {}}  # what the browser was sent
-        self._key_callbacks = []
-        super().__init__(dot=dot, info=[_info(v) for v in self.nodes], height=height, _runtime=_runtime())
+        self.nodes, self._index, self._key_callbacks = [], {}, []
+        self._options = {"rankdir": rankdir, "max_elements": max_elements, "max_nodes": max_nodes}
+        self._shown = _nothing_shown()
+        super().__init__(dot=dot or "", height=height, _runtime=_runtime())
         self.on_msg(self._on_message)
-        self._state(None, self._done_ids(None), full=True)  # views ask for it when they are drawn
+        if root is not None:
+            self.set_root(root)
+
+    def set_root(self, root, current=None, done=None):
+        """Draw `root`'s graph instead: a graph of the same structure (say, the next training step's)
+        keeps its layout and gets only its changed numbers; a different one is laid out anew."""
+        if not isinstance(root, Value):
+            raise TypeError(f"GraphView draws a Value's graph, got {type(root).__name__}")
+        nodes, digraph = widget_dot(root, **self._options)
+        self.nodes, self._index = nodes, {v: i for i, v in enumerate(nodes)}
+        self._selected_from_browser({"new": self.selected_node})
+        if digraph.source == self.dot:
+            return self.show(current, done)
+        self._shown = _nothing_shown()
+        self.info = [_info(v) for v in nodes]
+        self.dot = digraph.source  # views lay it out again, then ask for the whole state
+        self._state(current, self._done_ids(done), full=True)
+        return None
 
     def _done_ids(self, done):
         if done is None:
@@ -102,7 +114,7 @@ class GraphView(anywidget.AnyWidget):
 
     def _state(self, current, done_ids, full):
         shown = self._shown
-        current_id = None if current is None else f"n{self._index[current]}"
+        current_id = f"n{self._index[current]}" if current in self._index else None
         message = {"kind": "state"}
         if full or current_id != shown["current"]:
             message["current"] = current_id
@@ -113,7 +125,7 @@ class GraphView(anywidget.AnyWidget):
             key = (i in done_ids, v.data.tobytes(), v.grad.tobytes() if i in done_ids else b"")
             if shown["keys"].get(i) != key:
                 shown["keys"][i] = key
-                now, before = _fields(v, self.max_elements, i in done_ids), shown["fields"].get(i, {})
+                now, before = _fields(v, self._options["max_elements"], i in done_ids), shown["fields"].get(i, {})
                 changed[i] = {k: now.get(k) for k in now.keys() | before.keys() if now.get(k) != before.get(k)}
                 shown["fields"][i] = now
         fields = shown["fields"] if full else changed
@@ -140,14 +152,17 @@ class GraphView(anywidget.AnyWidget):
         self.selected_node = "" if change["new"] not in self._index else f"n{self._index[change['new']]}"
 
 
+def _nothing_shown():
+    return {"current": None, "done": set(), "fields": {}, "keys": {}}  # what the browser has been sent
+
+
 def _info(v):
-    return {"label": str(v.label or ""), "shape": "scalar" if not v.ndim else str(v.shape), "dtype": str(v.dtype),
-            "data": _tooltip_text(v.data)}
+    return {"label": str(v.label or ""), "shape": "scalar" if not v.ndim else str(v.shape), "dtype": str(v.dtype)}
 
 
 def _fields(v, max_elements, done):
     """One node's slot contents (and tooltip texts) as the browser shows them; `done` False: grad pending."""
-    fields = node_fields(v, max_elements)
+    fields = {**node_fields(v, max_elements), "dtip": _tooltip_text(v.data)}
     if fields["grad"] is not None:
         fields["gtip"] = _tooltip_text(v.grad) if done else "pending"
         if not done:  # the layout keeps the slot's width: "pending" padded to it

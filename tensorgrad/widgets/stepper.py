@@ -143,10 +143,12 @@ def node_html(stepper, node):
     """HTML for a clicked node: its full data, its gradient so far and every contribution that reached it."""
     esc = html.escape
     flows = stepper.contributions_to(node)
-    grad = (f"<pre>{esc(_full(node.grad))}</pre>" if node in stepper.computed else "<p>pending: no step has reached it yet</p>") \
-        if node.requires_grad else "<p>not tracked</p>"
-    rows = [f'<div class="tg-node-details"><p><b>Selected: {esc(_name(node))}</b> {esc(str(node.dtype))}</p>',
-            f"<p>data</p><pre>{esc(_full(node.data))}</pre><p>gradient so far</p>{grad}"]
+    grad = (f"<pre>{esc(_full(node.grad))}</pre>" if node in stepper.computed else "pending: no step has reached it yet") \
+        if node.requires_grad else "not tracked"
+    cell = 'style="text-align:left; vertical-align:top; padding-right:12px"'
+    rows = [f'<div class="tg-node-details"><p><b>Selected: {esc(_name(node))}</b> {esc(str(node.dtype))}</p><table>',
+            f"<tr><th {cell}>data</th><td><pre>{esc(_full(node.data))}</pre></td></tr>",
+            f"<tr><th {cell}>gradient so far</th><td>{grad}</td></tr></table>"]
     if flows:
         rows.append(f'<p>{len(flows)} contribution{"s" if len(flows) > 1 else ""} so far:</p><ol class="tg-contributions">')
         rows += [f"<li>step {k}, <code>{esc(op)}</code>: <code>{esc(_fmt(g, limit=16))}</code></li>" for k, op, g in flows]

@@ -5,7 +5,7 @@
 const SLOT = /^(data |grad )?@([DG])(\d+)L(\d+)@Q*$/;   // a number line laid out by viz.widget_dot
 const HEAT = /^@H([DG])(\d+)L(\d+)@Q*$/;                // a heatmap line
 const HEATMAP_WIDTH = 24;                               // characters, as in viz.py
-const MARGIN = 24, MIN_FOCUS_SCALE = 0.45, MIN_SCALE = 0.05, MAX_SCALE = 4;
+const MARGIN = 24, MIN_READABLE = 0.5, MIN_FOCUS_SCALE = 0.45, MIN_SCALE = 0.05, MAX_SCALE = 4;
 
 function graphviz() {  // the instance the hidden _VizRuntime widget starts (viz_loader.js)
   const slot = (globalThis.__tensorgradViz ??= {});
@@ -189,41 +189,70 @@ function render({ model, el }) {
     if ("done" in msg) state.done = new Set(msg.done);
     for (const [id, f] of Object.entries(msg.fields ?? {})) state.fields[id] = { ...state.fields[id], ...f };
     if (!drawn) return;
+    const began = performance.now();
     patch(Object.keys(msg.fields ?? {}));
     if ("current" in msg) focus();
+    el.dataset.patchMs = (performance.now() - began).toFixed(2);  // read by the benchmark
   }
   model.on("msg:custom", onMessage);
   const onSelected = () => drawn && patch([]);
   model.on("change:selected_node", onSelected);
 
-  // A view made after Graphviz has loaded (a stepper opened by a button) gets it at once, before the
-  // page has attached and sized it: wait for a size, or the first fit would scale to nothing.
-  const sized = () => new Promise((resolve) => {
-    if (viewport.clientWidth) return resolve();
-    const watch = new ResizeObserver(() => { if (viewport.clientWidth) { watch.disconnect(); resolve(); } });
+  const shown = () => new Promise((resolve) => {  // a view is often drawn before it is on the page
+    if (viewport.clientWidth > 0) { resolve(); return; }
+    const watch = new ResizeObserver(() => { if (viewport.clientWidth > 0) { watch.disconnect(); resolve(); } });
     watch.observe(viewport);
   });
-  Promise.all([graphviz(), sized()]).then(([viz]) => {
+
+  async function draw() {
+    const viz = await graphviz();
     if (viz.error) throw viz.error;
     const svg = viz.renderSVGElement(model.get("dot"));
+    await shown();
     drawn = index(svg);
-    stage.append(svg);
+    stage.replaceChildren(svg);
     status.remove();
-    const r = svg.getBoundingClientRect();
-    size = { w: r.width, h: r.height };
-    view.s = Math.max(0.6, Math.min(1, (viewport.clientWidth - 2 * MARGIN) / size.w));
+    size = { w: svg.width.baseVal.value, h: svg.height.baseVal.value };
+    patch(Object.keys(state.fields));
+    initialView();
+    el.dataset.drawn = "true";
+  }
+
+  let touched = false;  // once the reader pans or zooms, the view is theirs
+  function initialView() {
+    // A Value's graph: readable size, the whole width if it fits, the current node (or output) in view.
+    // A bare DOT drawing (draw_dot without `dot`): the whole width, as a static SVG image would show it.
+    const whole = Math.min(1, (viewport.clientWidth - 2 * MARGIN) / size.w);
+    view.s = model.get("info").length ? Math.max(MIN_READABLE, whole) : whole;
+    const fits = size.h * view.s + 2 * MARGIN;  // a small graph gets a smaller area, never a taller one
+    viewport.style.height = `${Math.max(160, Math.min(model.get("height"), fits))}px`;
     view.x = MARGIN;
     view.y = Math.max(MARGIN, (viewport.clientHeight - size.h * view.s) / 2);
     place();
-    patch(Object.keys(state.fields));
     focus();
-    el.dataset.drawn = "true";
-  }).catch((error) => { status.textContent = `could not draw the graph: ${error}`; });
+  }
+  let width = 0;
+  const resized = new ResizeObserver(() => {  // notebooks often settle their width after drawing
+    if (viewport.clientWidth === width) return;
+    width = viewport.clientWidth;
+    if (drawn && !touched && width > 0) initialView();
+  });
+  resized.observe(viewport);
+  const failed = (error) => { status.textContent = `could not draw the graph: ${error}`; viewport.append(status); };
+  draw().catch(failed);
+  const onDot = () => {  // a graph of another structure: lay it out anew, then ask for its whole state
+    drawn = null;
+    Object.assign(state, { current: null, done: new Set(), fields: {} });
+    model.send({ kind: "ready" });
+    draw().catch(failed);
+  };
+  model.on("change:dot", onDot);
 
   // interaction: buttons, wheel, drag to pan, hover for a tooltip, click to select, arrows to step
   toolbar.addEventListener("click", (event) => {
     const button = event.target.closest("button");
     if (!button || !size) return;
+    touched = true;
     const cx = viewport.clientWidth / 2, cy = viewport.clientHeight / 2;
     if (button.classList.contains("tg-zoom-in")) zoomAt(1.25, cx, cy);
     else if (button.classList.contains("tg-zoom-out")) zoomAt(0.8, cx, cy);
@@ -232,6 +261,7 @@ function render({ model, el }) {
   viewport.addEventListener("wheel", (event) => {
     if (!size) return;
     event.preventDefault();
+    touched = true;
     const v = viewport.getBoundingClientRect();
     zoomAt(Math.exp(-event.deltaY * 0.0015), event.clientX - v.left, event.clientY - v.top);
   }, { passive: false });
@@ -244,7 +274,7 @@ function render({ model, el }) {
     if (drag && (event.buttons & 1)) {
       const dx = event.clientX - drag.x, dy = event.clientY - drag.y;
       if (Math.abs(dx) + Math.abs(dy) > 3) drag.moved = true;
-      if (drag.moved) { view.x = drag.vx + dx; view.y = drag.vy + dy; place(); viewport.classList.add("tg-dragging"); }
+      if (drag.moved) { touched = true; view.x = drag.vx + dx; view.y = drag.vy + dy; place(); viewport.classList.add("tg-dragging"); }
     }
     showTip(event);
   });
@@ -267,7 +297,7 @@ function render({ model, el }) {
     const f = state.fields[g.dataset.node.slice(1)] ?? {};
     tip.replaceChildren(
       element("b", "", info.label || "(no label)"), element("span", "", ` ${info.shape} ${info.dtype}`),
-      element("div", "tg-tip-name", "data"), element("pre", "", info.data),
+      element("div", "tg-tip-name", "data"), element("pre", "", f.dtip ?? ""),
       element("div", "tg-tip-name", "grad"), element("pre", "", f.gtip ?? "not tracked"));
     const v = viewport.getBoundingClientRect();
     tip.style.display = "block";
@@ -289,9 +319,11 @@ function render({ model, el }) {
 
   return () => {
     cancelAnimationFrame(frame);
+    resized.disconnect();
     keyHost.removeEventListener("keydown", onKey);
     model.off("msg:custom", onMessage);
     model.off("change:selected_node", onSelected);
+    model.off("change:dot", onDot);
   };
 }
 
