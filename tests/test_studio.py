@@ -271,3 +271,12 @@ def test_studio_trains_in_the_background_and_pause_is_heard(moons):
     view.job.wait(30)
     assert not view.running and view.model.paused and view.stepper is not None
     assert view.stepper.model.root is view.model.last.loss
+
+
+def test_the_studio_bench_runs(capsys):
+    pytest.importorskip("anywidget")
+    from bench.__main__ import main
+    assert main(["--quick", "--only", "studio"]) == 0
+    out = capsys.readouterr().out
+    assert "| one training step" in out and "live graph: bytes of state sent per frame" in out
+    assert "| frame (boundary, curves, PNG) | <= 15 ms |" in out  # reported, whatever the verdict

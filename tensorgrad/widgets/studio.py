@@ -124,7 +124,7 @@ class StudioModel:
         k = self.step_count + 1
         self.last = StepRecord(k, X, y, scores, loss, before, [p.data for p in params], grads)
         self.plot.update(k, loss.item(), accuracy(scores, y, self.threshold), model=self.net, X=self._data[0],
-                         y=self._data[1], steps=max(self.target, k))
+                         y=self._data[1], steps=self.target if self.target >= k else None)
         return self.last
 
     def run(self, steps=None):
@@ -362,7 +362,7 @@ class TrainingStudio:
         """One training step, then its backward pass in the stepper."""
         if not self.running:
             self.model.step()
-            self.model.plot.draw()
+            self.model.plot.finish()  # draws the step unless it was due and drawn already
             self._open_step()
 
     def reset(self):
