@@ -8,18 +8,18 @@ pytest.importorskip("matplotlib")
 pytest.importorskip("sklearn")
 
 from tensorgrad import Value, datasets, losses  # noqa: E402
-from tensorgrad.nn import Linear, Sequential, Tanh  # noqa: E402
+from tensorgrad.nn import Sequential  # noqa: E402
 from tensorgrad.optim import SGD, Adam  # noqa: E402
 from tensorgrad.widgets.stepper import Stepper  # noqa: E402
 from tensorgrad.widgets.studio import StudioModel, table_html  # noqa: E402
 from tensorgrad.widgets.training import zero_line_segments  # noqa: E402
+from test_training_widgets import small_net  # noqa: E402
 
 PLOT = dict(min_interval=0, every=1000, resolution=12, figsize=(4, 1.5), dpi=30)  # cheap frames
 
 
-def net(seed=0, hidden=5):
-    rng = np.random.default_rng(seed)
-    return Sequential(Linear(2, hidden, rng=rng), Tanh(), Linear(hidden, 1, rng=rng))
+def net():
+    return small_net(hidden=5)  # Linear(2, 5), Tanh, Linear(5, 1)
 
 
 @pytest.fixture(scope="module")

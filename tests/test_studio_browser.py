@@ -18,6 +18,15 @@ def wait_for_status(page, pattern):
     page.locator(".tensorgrad-studio-status", has_text=re.compile(pattern)).first.wait_for()
 
 
+def resume_until(page, studio, k):
+    """Resume, wait for step k, pause again."""
+    studio.get_by_role("button", name="Resume").click()
+    page.wait_for_function("k => { const m = /step (\\d+)/.exec(document.querySelector("
+                           "'.tensorgrad-studio-status').innerText); return m && +m[1] >= k; }", arg=k)
+    studio.get_by_role("button", name="Pause").click()
+    wait_for_status(page, "paused")
+
+
 def click_picture(picture, where, **options):
     box = picture.bounding_box()
     picture.click(position={"x": where[0] * box["width"], "y": where[1] * box["height"]}, **options)
@@ -53,12 +62,7 @@ def test_studio_pause_step_resume_and_edit_in_voila(page):
         assert studio.locator(".tensorgrad-stepper-graph [data-node].tg-current").count() == 1
 
         # resume: the counter grows past the paused step; pause again to edit
-        studio.get_by_role("button", name="Resume").click()
-        page.wait_for_function("k => { const m = /step (\\d+)/.exec(document.querySelector("
-                               "'.tensorgrad-studio-status').innerText); return m && +m[1] >= k; }",
-                               arg=paused_at + 20)
-        studio.get_by_role("button", name="Pause").click()
-        wait_for_status(page, "paused")
+        resume_until(page, studio, paused_at + 20)
 
         # a click in empty space adds a point; more training moves the boundary
         drawn = picture.get_attribute("src")
@@ -68,12 +72,7 @@ def test_studio_pause_step_resume_and_edit_in_voila(page):
                                arg=drawn)
         before = boundary_pixels(page, picture)
         edited_at, _ = status(studio)
-        studio.get_by_role("button", name="Resume").click()
-        page.wait_for_function("k => { const m = /step (\\d+)/.exec(document.querySelector("
-                               "'.tensorgrad-studio-status').innerText); return m && +m[1] >= k; }",
-                               arg=edited_at + 50)
-        studio.get_by_role("button", name="Pause").click()
-        wait_for_status(page, "paused")
+        resume_until(page, studio, edited_at + 50)
         page.wait_for_timeout(500)  # the last frame reaches the page
         assert boundary_pixels(page, picture) != before
 
