@@ -280,3 +280,22 @@ def test_the_studio_bench_runs(capsys):
     out = capsys.readouterr().out
     assert "| one training step" in out and "live graph: bytes of state sent per frame" in out
     assert "| frame (boundary, curves, PNG) | <= 15 ms |" in out  # reported, whatever the verdict
+
+
+def test_a_redraw_while_a_step_is_open_shows_the_updated_weights(moons):
+    s = studio(moons, zero_lines=True)
+    s.step()
+    s.plot.draw()
+    drawn = s.plot.png
+    s.paused_loss()
+    s.redraw()
+    assert s.plot.png == drawn  # not the weights from before the update
+    assert all(np.array_equal(w, b) for w, b in zip(weights(s), s.last.before))  # the open step keeps its own
+
+
+def test_without_anywidget_the_studio_names_the_widgets_extra(moons, monkeypatch):
+    from test_training_widgets import hide
+    from tensorgrad.widgets import TrainingStudio
+    hide(monkeypatch, "anywidget")
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[widgets\]'"):
+        TrainingStudio(net(), *moons, **PLOT)

@@ -312,8 +312,8 @@ def test_without_ipywidgets_the_error_names_the_widgets_extra(monkeypatch):
 
 
 def test_importing_the_widget_modules_imports_no_optional_library():
-    code = ("import sys, tensorgrad.widgets.training, tensorgrad.widgets.playground\n"
-            "print([m for m in ('matplotlib', 'ipywidgets', 'IPython', 'sklearn') if m in sys.modules])")
+    code = ("import sys, tensorgrad.widgets.training, tensorgrad.widgets.playground, tensorgrad.widgets.studio\n"
+            "print([m for m in ('matplotlib', 'ipywidgets', 'IPython', 'sklearn', 'anywidget') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

@@ -48,7 +48,7 @@ class StudioModel:
     fast as it goes), so that a class can watch. Further keyword options go to the `TrainingPlot`.
     """
 
-    def __init__(self, model, X, y, loss="svm", optimizer=None, *, steps=1000, batch_size=None, l2=0.0, seed=0,
+    def __init__(self, model, X, y, loss="svm", optimizer=None, steps=1000, *, batch_size=None, l2=0.0, seed=0,
                  pace=None, **plot_options):
         X = np.array(X.data if isinstance(X, Value) else X, dtype=np.float64)
         y = np.array(y.data if isinstance(y, Value) else y)
@@ -165,6 +165,15 @@ class StudioModel:
         self.plot.clear()
         self.plot.model, self.plot.X, self.plot.y, self.plot.steps = self.net, self.X, self.y, None
         self.plot.draw()
+
+    def redraw(self):
+        """Draw a frame now, of the current data and the updated weights (even while a step is open)."""
+        held = self._held
+        self._release()
+        self.plot.X, self.plot.y = self.X, self.y
+        self.plot.draw()
+        if held:
+            self.paused_loss()  # the open step's weights back in place for its stepper
 
     def _optimizer_state(self):
         return copy.deepcopy({k: v for k, v in vars(self.optimizer).items() if k != "params"})
@@ -298,7 +307,7 @@ class TrainingStudio:
     `background`: as for `training.start` (default: inside a kernel).
     """
 
-    def __init__(self, model, X=None, y=None, loss="svm", optimizer=None, *, steps=1000, graph=True,
+    def __init__(self, model, X=None, y=None, loss="svm", optimizer=None, steps=1000, *, graph=True,
                  background=None, **options):
         widgets = require("ipywidgets")
         self.model = model if isinstance(model, StudioModel) else StudioModel(model, X, y, loss, optimizer,
@@ -413,8 +422,7 @@ class TrainingStudio:
             m.add_point(point, label)
             done = f"added a point of class {label:g}"
         if not self.running:  # (a run draws the edit in its next frame)
-            m.plot.X, m.plot.y = m.X, m.y
-            m.plot.draw()
+            m.redraw()
         return done
 
     def _clicked(self, click):
@@ -431,7 +439,7 @@ class TrainingStudio:
     def _set_zero_lines(self, on):
         self.model.plot.zero_lines = on
         if not self.running:
-            self.model.plot.draw()
+            self.model.redraw()
 
     # ---- showing ----
     def _show(self, _plot=None):
