@@ -299,3 +299,25 @@ def test_without_anywidget_the_studio_names_the_widgets_extra(moons, monkeypatch
     hide(monkeypatch, "anywidget")
     with pytest.raises(ImportError, match=r"pip install -e '\.\[widgets\]'"):
         TrainingStudio(net(), *moons, **PLOT)
+
+
+def test_without_threads_the_studio_trains_on_the_event_loop_and_pause_is_heard(moons, monkeypatch):
+    """Pyodide has no threads: a run is an asyncio task in slices, and Pause, pressed between slices, ends it."""
+    pytest.importorskip("anywidget")
+    import asyncio
+    from tensorgrad.widgets import TrainingStudio, training
+    monkeypatch.setattr(training, "threads_available", lambda: False)
+    view = TrainingStudio(net(), *moons, steps=10**6, background=True, **PLOT)
+
+    async def kernel():
+        view.buttons["Train"].click()
+        assert view.job.task is not None and view.model.step_count == 0  # nothing ran yet: it is a task
+        while view.model.step_count < 3:
+            await asyncio.sleep(0.005)  # the kernel's turn, as when a button message arrives
+        view.buttons["Pause"].click()
+        pressed_at = view.model.step_count
+        await view.job.task
+        return pressed_at
+    pressed_at = asyncio.run(kernel())
+    assert view.model.step_count == pressed_at and view.model.paused  # no step began after the press
+    assert view.stepper is not None and view.stepper.model.root is view.model.last.loss
