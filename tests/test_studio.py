@@ -217,8 +217,10 @@ def test_studio_buttons_train_pause_step_resume_reset(view):
     view.buttons["Train"].click()  # a new run of 12 steps, to step 25
     assert view.model.step_count == 16 and view.model.paused and view.stepper.step == 0
     assert "paused" in status_of(view) and "backward pass of step 16," in view.graph_title.value
+    graph = view.live_graph
     view.buttons["Resume"].click()
     assert view.model.step_count == 25 and not view.model.paused and view.stepper is None
+    assert view.live_graph is graph and graph.nodes[-1] is view.model.last.loss  # one view, the newest graph
 
     view.buttons["Reset"].click()
     assert view.model.step_count == 0 and "step 0 · 40 points" in status_of(view) and view.graph_area.children == ()

@@ -456,8 +456,12 @@ class TrainingStudio:
             self.graph_area.children = ()
             return
         record = self.model.last
-        self.live_graph = live_graph(self.live_graph, record.loss)
-        self.live_graph.layout.width = "100%"
+        if self.live_graph is None:
+            from .graphview import GraphView
+            self.live_graph = GraphView(record.loss, height=380)
+            self.live_graph.layout.width = "100%"
+        else:  # the next step's graph has the same structure: only its numbers are sent
+            self.live_graph.set_root(record.loss)
         self.graph_title.value = (f"<b>the graph of step {record.step}</b> (this batch's loss; gradients as "
                                   "backward left them, weights after the update). Pause to step through it.")
         self.graph_area.children = (self.live_graph,)
@@ -494,16 +498,3 @@ class TrainingStudio:
                                 "(run the notebook to use it)")
         return bundle
 
-
-def live_graph(view, root):
-    """A GraphView of `root`'s graph with every gradient shown: `view` itself, renumbered, if it draws a
-    graph of the same structure (the next step's: only changed numbers are sent), else a new one."""
-    from ..viz import widget_dot
-    from .graphview import GraphView, _info
-    nodes, digraph = widget_dot(root)
-    if view is None or view.dot != digraph.source:
-        return GraphView(root, height=380)
-    view.nodes, view._index = nodes, {v: i for i, v in enumerate(nodes)}
-    view.info = [_info(v) for v in nodes]
-    view.show(done=None)
-    return view
