@@ -47,6 +47,14 @@ def decode(png):
     return matplotlib.image.imread(io.BytesIO(png), format="png")
 
 
+def test_encode_png_is_lossless():
+    from tensorgrad.widgets.training import encode_png
+    rgb = np.random.default_rng(0).integers(0, 256, size=(7, 5, 3), dtype=np.uint8)
+    rgb[2:5] = 200  # flat rows too
+    decoded = decode(encode_png(rgb))
+    assert decoded.shape == (7, 5, 3) and np.array_equal(np.round(decoded * 255).astype(np.uint8), rgb)
+
+
 # ---- when frames are drawn ---------------------------------------------------------------------
 
 def test_auto_every_aims_at_about_25_frames():

@@ -18,11 +18,12 @@ Both are `fit` callbacks and work in a hand-written loop:
 """
 import asyncio
 import contextlib
-import io
 import math
+import struct
 import sys
 import threading
 import time
+import zlib
 from collections import deque
 
 import numpy as np
@@ -55,16 +56,30 @@ def evaluate(fn, points):
 
 
 def png_bytes(figure):
-    """The figure as PNG bytes: drawn by Agg and encoded RGB, fast (savefig's path costs twice as much)."""
+    """The figure as PNG bytes, drawn by Agg (savefig's path costs several times as much)."""
     figure.canvas.draw()
     return _encode(figure)
 
 
 def _encode(figure):
-    buffer = io.BytesIO()
-    rgb = np.asarray(figure.canvas.buffer_rgba())[..., :3]
-    require("PIL.Image", "demo").fromarray(rgb).save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    return encode_png(np.asarray(figure.canvas.buffer_rgba())[..., :3])
+
+
+def encode_png(rgb):
+    """An RGB array (height, width, 3) of uint8 as PNG bytes: rows unfiltered, deflated at level 1.
+
+    PNG's per-row filters cost more than the deflating itself, and these pictures (flat areas, lines)
+    compress about as well without them: this takes a third of the time of a general encoder.
+    """
+    height, width, _ = rgb.shape
+    rows = np.zeros((height, 1 + 3 * width), np.uint8)  # each row starts with its filter type: 0, none
+    rows[:, 1:] = rgb.reshape(height, -1)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlacing
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+            + chunk(b"IEND", b""))
 
 
 class Frames:
