@@ -50,6 +50,12 @@ def test_studio_pause_step_resume_and_edit_in_voila(page):
         # pause: the stepper opens on that step's graph at step 0, and next steps through it
         studio.get_by_role("button", name="Train").click()
         wait_for_status(page, r"step [1-9]\d* .*training")
+        live = studio.locator(".tensorgrad-studio-graph svg").first  # the batch's graph, drawn while it trains
+        live.wait_for()
+        numbers = live.evaluate("svg => { svg.dataset.mark = 'first'; return svg.textContent; }")
+        page.wait_for_function("text => document.querySelector('.tensorgrad-studio-graph svg').textContent !== text",
+                               arg=numbers)  # the next frame's numbers...
+        assert live.get_attribute("data-mark") == "first"  # ...written into the same drawing, not laid out anew
         studio.get_by_role("button", name="Pause").click()
         panel = studio.locator(".tensorgrad-stepper-panel")
         panel.filter(has_text=re.compile(r"Step 0 of \d+")).wait_for()
