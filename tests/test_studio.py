@@ -273,6 +273,12 @@ def test_studio_trains_in_the_background_and_pause_is_heard(moons):
     view.job.wait(30)
     assert not view.running and view.model.paused and view.stepper is not None
     assert view.stepper.model.root is view.model.last.loss
+    paused_at = view.model.step_count
+    view.buttons["Resume"].click()
+    while view.model.step_count < paused_at + 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert view.click(moons[0][5]) == "traced sample 5"  # while training: the run stops first, then the trace
+    assert not view.running and view.model.paused and "the loss of sample 5," in view.graph_title.value
 
 
 def test_the_studio_bench_runs(capsys):
