@@ -54,15 +54,35 @@ def graph_area(page):
     return stepper(page).locator(".tensorgrad-stepper-graph .tg-viewport")
 
 
+def inside(box, area):
+    return (box["x"] >= area["x"] and box["y"] >= area["y"] and box["x"] + box["width"] <= area["x"] + area["width"]
+            and box["y"] + box["height"] <= area["y"] + area["height"])
+
+
 def current_node_in_view(page, k):
-    """After step k: the tg-current node's box lies inside the visible graph area."""
+    """After step k: the tg-current node's box, and its op's, lie inside the visible graph area."""
     node = stepper(page).locator("[data-node].tg-current")
     node.wait_for(state="attached")
-    box, area = node.bounding_box(), graph_area(page).bounding_box()
-    assert box and area, f"step {k}: no box for the current node or the graph area"
-    inside = (box["x"] >= area["x"] and box["y"] >= area["y"] and box["x"] + box["width"] <= area["x"] + area["width"]
-              and box["y"] + box["height"] <= area["y"] + area["height"])
-    assert inside, f"step {k}: current node at {box}, graph area {area}"
+    name = node.get_attribute("data-node")
+    area = graph_area(page).bounding_box()
+    for part in (node, stepper(page).locator(f"[data-op='{name}']")):
+        assert inside(part.bounding_box(), area), f"step {k}: {name} at {part.bounding_box()}, graph area {area}"
+    return name
+
+
+def parents_in_view(page, name):
+    """Whether the current node's parents all show, wherever they fit at a legible scale (0.3) with it."""
+    area = graph_area(page).bounding_box()
+    tails = [e.get_attribute("data-tail") for e in stepper(page).locator(f"g.edge[data-head='{name}_op']").all()]
+    boxes = [stepper(page).locator(f"[data-node='{t}']").bounding_box() for t in tails]
+    together = boxes + [stepper(page).locator(f"[data-node='{name}']").bounding_box()]
+    scale = float(re.search(r"scale\(([\d.]+)\)", stage_transform(page))[1])
+    width = (max(b["x"] + b["width"] for b in together) - min(b["x"] for b in together)) / scale
+    height = (max(b["y"] + b["height"] for b in together) - min(b["y"] for b in together)) / scale
+    legible = width * 0.32 <= area["width"] - 48 and height * 0.32 <= area["height"] - 48  # 0.3, with room to spare
+    shown = sum(inside(b, area) for b in boxes)
+    assert shown == len(boxes) or not legible, f"{name}: {shown} of {len(boxes)} parents in view"
+    return shown
 
 
 def stage_transform(page):
@@ -84,7 +104,7 @@ def test_stepper_in_voila_without_dot(page):
             stepper(page).get_by_role("button", name="next").click()
             wait_for_step(page, k)
             stepper(page).locator(f"[data-node].tg-current").wait_for(state="attached")
-            current_node_in_view(page, k)
+            assert parents_in_view(page, current_node_in_view(page, k)) >= 1  # the nearest parent, at least
         assert stepper(page).locator("text", has_text="pending").count() == 0
         assert stepper(page).locator(".tg-flow").count() > 0  # the last step's edges are emphasised
 

@@ -5,7 +5,7 @@
 const SLOT = /^(data |grad )?@([DG])(\d+)L(\d+)@Q*$/;   // a number line laid out by viz.widget_dot
 const HEAT = /^@H([DG])(\d+)L(\d+)@Q*$/;                // a heatmap line
 const HEATMAP_WIDTH = 24;                               // characters, as in viz.py
-const MARGIN = 24, MIN_READABLE = 0.5, MIN_FOCUS_SCALE = 0.45, MIN_SCALE = 0.05, MAX_SCALE = 4;
+const MARGIN = 24, MIN_READABLE = 0.5, MIN_FOCUS_SCALE = 0.3, MIN_SCALE = 0.05, MAX_SCALE = 4;
 
 function graphviz() {  // the instance the hidden _VizRuntime widget starts (viz_loader.js)
   const slot = (globalThis.__tensorgradViz ??= {});
@@ -51,6 +51,7 @@ function index(svg) {
   }
   for (const g of svg.querySelectorAll("g.edge")) {
     const [tail, head] = (g.querySelector("title")?.textContent ?? "").split("->");
+    Object.assign(g.dataset, { tail, head });
     edges.push({ g, tail, head });
   }
   for (const title of svg.querySelectorAll("title")) title.remove();  // ours is the tooltip
@@ -103,18 +104,19 @@ function render({ model, el }) {
   const state = { current: null, done: new Set(), fields: {} };
   const view = { s: 1, x: 0, y: 0 };
   let drawn = null, size = null;
+  let preferred = 1;  // the scale the reader chose (or the first view's): focus zooms out from it only as needed
 
   const place = () => { stage.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.s})`; };
   const zoomAt = (factor, px, py) => {
     const s = Math.min(MAX_SCALE, Math.max(MIN_SCALE, view.s * factor));
     view.x = px - (px - view.x) * s / view.s;
     view.y = py - (py - view.y) * s / view.s;
-    view.s = s;
+    view.s = preferred = s;
     place();
   };
   const fit = () => {
     const vw = viewport.clientWidth, vh = viewport.clientHeight;
-    view.s = Math.min(1, (vw - 2 * MARGIN) / size.w, (vh - 2 * MARGIN) / size.h);
+    view.s = preferred = Math.min(1, (vw - 2 * MARGIN) / size.w, (vh - 2 * MARGIN) / size.h);
     view.x = (vw - size.w * view.s) / 2;
     view.y = (vh - size.h * view.s) / 2;
     place();
@@ -139,21 +141,25 @@ function render({ model, el }) {
     const own = [drawn.nodes.get(name), drawn.ops.get(name)].filter(Boolean);
     if (!own.length) return;
     const vw = viewport.clientWidth - 2 * MARGIN, vh = viewport.clientHeight - 2 * MARGIN;
+    const here = box(own);
+    const distance = (g) => { const r = box([g]); return Math.hypot(r.left + r.right - here.left - here.right,
+                                                                      r.top + r.bottom - here.top - here.bottom); };
+    const parents = drawn.edges.filter((e) => e.head === `${name}_op` && drawn.nodes.has(e.tail))
+      .map((e) => drawn.nodes.get(e.tail)).sort((p, q) => distance(p) - distance(q));
     let groups = own;
-    for (const edge of drawn.edges) {
-      if (edge.head === `${name}_op` && drawn.nodes.has(edge.tail)) {
-        const wider = [...groups, drawn.nodes.get(edge.tail)], b = box(wider);
-        if (b.w * MIN_FOCUS_SCALE <= vw && b.h * MIN_FOCUS_SCALE <= vh) groups = wider;
-      }
+    for (const parent of parents) {  // nearest first, each while the whole still fits at a legible size
+      const wider = [...groups, parent], b = box(wider);
+      if (b.w * MIN_FOCUS_SCALE <= vw && b.h * MIN_FOCUS_SCALE <= vh) groups = wider;
     }
     const b = box(groups);
-    view.s = Math.max(Math.min(view.s, vw / b.w, vh / b.h), MIN_SCALE);
-    const left = view.x + b.left * view.s, top = view.y + b.top * view.s;
-    const inside = left >= MARGIN && top >= MARGIN && left + b.w * view.s <= vw + MARGIN
-      && top + b.h * view.s <= vh + MARGIN;
+    const s = Math.max(Math.min(preferred, vw / b.w, vh / b.h), MIN_SCALE);
+    const left = view.x + b.left * s, top = view.y + b.top * s;
+    const inside = s === view.s && left >= MARGIN && top >= MARGIN && left + b.w * s <= vw + MARGIN
+      && top + b.h * s <= vh + MARGIN;
+    view.s = s;
     if (!inside) {
-      view.x = viewport.clientWidth / 2 - (b.left + b.w / 2) * view.s;
-      view.y = viewport.clientHeight / 2 - (b.top + b.h / 2) * view.s;
+      view.x = viewport.clientWidth / 2 - (b.left + b.w / 2) * s;
+      view.y = viewport.clientHeight / 2 - (b.top + b.h / 2) * s;
     }
     place();
   }
@@ -223,7 +229,7 @@ function render({ model, el }) {
     // A Value's graph: readable size, the whole width if it fits, the current node (or output) in view.
     // A bare DOT drawing (draw_dot without `dot`): the whole width, as a static SVG image would show it.
     const whole = Math.min(1, (viewport.clientWidth - 2 * MARGIN) / size.w);
-    view.s = model.get("info").length ? Math.max(MIN_READABLE, whole) : whole;
+    view.s = preferred = model.get("info").length ? Math.max(MIN_READABLE, whole) : whole;
     const fits = size.h * view.s + 2 * MARGIN;  // a small graph gets a smaller area, never a taller one
     viewport.style.height = `${Math.max(160, Math.min(model.get("height"), fits))}px`;
     view.x = MARGIN;
