@@ -31,7 +31,6 @@ class StepRecord:
     step: int
     X: np.ndarray
     y: np.ndarray
-    scores: Value
     loss: Value
     before: list  # the weights backward saw
     after: list  # the weights after the update (the arrays the parameters hold while training)
@@ -122,7 +121,7 @@ class StudioModel:
         grads = [None if p._grad is None else p._grad.copy() for p in params]
         self.optimizer.step()
         k = self.step_count + 1
-        self.last = StepRecord(k, X, y, scores, loss, before, [p.data for p in params], grads)
+        self.last = StepRecord(k, X, y, loss, before, [p.data for p in params], grads)
         self.plot.update(k, loss.item(), accuracy(scores, y, self.threshold), model=self.net, X=self._data[0],
                          y=self._data[1], steps=self.target if self.target >= k else None)
         return self.last
@@ -234,8 +233,9 @@ def table_html(rows):
     """The optimiser table as a small HTML table (norms with 3 significant digits)."""
     if not rows:
         return "<p><i>optimiser table: after the first step</i></p>"
-    cells = lambda row, tag: "".join(f"<{tag} style='padding:1px 6px;text-align:right'>{html.escape(str(v))}"
-                                     f"</{tag}>" for v in row)
+    def cells(values, tag):
+        return "".join(f"<{tag} style='padding:1px 6px;text-align:right'>{html.escape(str(v))}</{tag}>"
+                       for v in values)
     head = f"<tr>{cells(rows[0].keys(), 'th')}</tr>"
     body = "".join(f"<tr>{cells([_number(v) for v in row.values()], 'td')}</tr>" for row in rows)
     return f"<table style='font-size:12px;border-collapse:collapse'>{head}{body}</table>"
