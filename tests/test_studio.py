@@ -279,6 +279,11 @@ def test_studio_trains_in_the_background_and_pause_is_heard(moons):
         time.sleep(0.01)
     assert view.click(moons[0][5]) == "traced sample 5"  # while training: the run stops first, then the trace
     assert not view.running and view.model.paused and "the loss of sample 5," in view.graph_title.value
+    before = view.model.step_count
+    view.buttons["Resume"].click()
+    view.buttons["Pause"].click()  # at once: never lost, even if the thread has not taken a step yet
+    view.job.wait(30)
+    assert not view.running and view.model.step_count <= before + 5
 
 
 def test_the_studio_bench_runs(capsys):

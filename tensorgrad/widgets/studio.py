@@ -129,12 +129,16 @@ class StudioModel:
     def run(self, steps=None):
         """Train until step `target` (set to `steps` more when the last run is done), one step per next().
 
-        A generator, for `training.start` to drive: in a thread, in slices on the event loop, or at
-        once. It ends early, after the step in progress, once `pause()` was called.
+        Returns an iterator, for `training.start` to drive: in a thread, in slices on the event loop,
+        or at once. A Pause pressed before this call is forgotten; one pressed after it ends the run
+        after the step in progress.
         """
         if self.step_count >= self.target:
             self.target = self.step_count + (steps or self.steps)
         self.pause_requested = False
+        return self._run()
+
+    def _run(self):
         while self.step_count < self.target and not self.pause_requested:
             began = time.perf_counter()
             self.step()
@@ -355,8 +359,7 @@ class TrainingStudio:
         if not self.running:
             self._close_stepper()
             self._open_when_paused = True
-            self.model.pause_requested = False  # cleared here, not in the run, so a quick Pause is never lost
-            self.job = start(self._run(steps), self.background)
+            self.job = start(self._run(self.model.run(steps)), self.background)  # a Pause from now on is heard
 
     def resume(self):
         if self.model.paused:
@@ -383,7 +386,7 @@ class TrainingStudio:
         self.training = True
         self._say(None)
         try:
-            yield from self.model.run(steps)
+            yield from steps
         except Exception as error:  # in a thread nobody would see it: show it in the widget too
             self._say(f"training failed: {type(error).__name__}: {error}", error=True)
             raise
