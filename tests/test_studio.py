@@ -283,7 +283,7 @@ def test_studio_trains_in_the_background_and_pause_is_heard(moons):
     view.buttons["Resume"].click()
     view.buttons["Pause"].click()  # at once: never lost, even if the thread has not taken a step yet
     view.job.wait(30)
-    assert not view.running and view.model.step_count <= before + 5
+    assert not view.running and view.model.step_count < before + 10**4  # (a lost Pause: a million steps)
 
 
 def test_the_studio_bench_runs(capsys):
