@@ -12,7 +12,7 @@ from tensorgrad.nn import Sequential  # noqa: E402
 from tensorgrad.optim import SGD, Adam  # noqa: E402
 from tensorgrad.widgets.stepper import Stepper  # noqa: E402
 from tensorgrad.widgets.studio import StudioModel, table_html  # noqa: E402
-from tensorgrad.widgets.training import zero_line_segments  # noqa: E402
+from tensorgrad.widgets.drawing import zero_line_segments  # noqa: E402
 from test_training_widgets import small_net  # noqa: E402
 
 PLOT = dict(min_interval=0, every=1000, resolution=12, figsize=(4, 1.5), dpi=30)  # cheap frames

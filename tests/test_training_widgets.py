@@ -48,7 +48,7 @@ def decode(png):
 
 
 def test_encode_png_is_lossless():
-    from tensorgrad.widgets.training import encode_png
+    from tensorgrad.widgets.drawing import encode_png
     rgb = np.random.default_rng(0).integers(0, 256, size=(7, 5, 3), dtype=np.uint8)
     rgb[2:5] = 200  # flat rows too
     decoded = decode(encode_png(rgb))

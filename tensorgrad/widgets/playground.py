@@ -20,7 +20,8 @@ from ..nn import Linear, ReLU, Sequential, Sigmoid, Tanh
 from ..optim import SGD
 from ..train import fit, fit_iter
 from .._deps import require
-from .training import TrainingPlot, evaluate, grid_over, png_bytes, start
+from .drawing import evaluate, grid_over, png_bytes
+from .training import TrainingPlot, start
 
 DATASETS = {  # name -> (n_samples, noise, seed) -> (X, labels 0/1); noise means what the generator makes of it
     "moons": lambda n, noise, seed: datasets.moons(n, noise=noise, seed=seed, labels="01"),

@@ -20,6 +20,7 @@ from ..engine import Value
 from ..optim import SGD, Adam
 from ..train import accuracy, accuracy_threshold, forward_backward, loss_function
 from .._deps import require
+from .clickimage import click_image
 from .training import TrainingPlot, start
 
 PICK_RADIUS = 0.03  # a click this close to a point (as a fraction of the picture's width) is on the point
@@ -252,51 +253,6 @@ def _number(value):
 
 
 # ---- the view ------------------------------------------------------------------------------------
-
-CLICK_IMAGE_ESM = """
-function render({ model, el }) {
-  const img = document.createElement("img");
-  img.draggable = false;
-  img.style.cssText = "max-width: 100%; cursor: crosshair; display: block";
-  let url = null;
-  const show = () => {
-    const png = model.get("png");
-    if (!png || !png.byteLength) return;
-    const next = URL.createObjectURL(new Blob([png], { type: "image/png" }));
-    img.src = next;
-    if (url) URL.revokeObjectURL(url);
-    url = next;
-  };
-  const report = (event, button) => {
-    event.preventDefault();
-    const box = img.getBoundingClientRect();
-    model.set("click", { x: (event.clientX - box.left) / box.width, y: (event.clientY - box.top) / box.height,
-                         shift: event.shiftKey, button, n: (model.get("click").n || 0) + 1 });
-    model.save_changes();
-  };
-  img.addEventListener("click", (event) => report(event, 0));
-  img.addEventListener("contextmenu", (event) => report(event, 2));
-  model.on("change:png", show);
-  show();
-  el.appendChild(img);
-  return () => { model.off("change:png", show); if (url) URL.revokeObjectURL(url); };
-}
-export default { render };
-"""
-
-
-def click_image():
-    """A new ClickImage: a PNG (`png`) that reports each click in `click` (x, y as fractions of the
-    image's width and height from its top left, `shift`, `button` 0 or 2 for right, a counter `n`)."""
-    anywidget, traitlets = require("anywidget"), require("traitlets")
-
-    class ClickImage(anywidget.AnyWidget):
-        _esm = CLICK_IMAGE_ESM
-        png = traitlets.Bytes(b"").tag(sync=True)
-        click = traitlets.Dict().tag(sync=True)
-
-    return ClickImage()
-
 
 class TrainingStudio:
     """Train a 2-D classifier, pause it and open the paused step's backward pass, edit its data by clicking.
