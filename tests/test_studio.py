@@ -252,6 +252,14 @@ def test_studio_clicks_add_trace_and_remove_points(view):
     assert view.click((9.0, 9.0), right=True) == "nothing"
 
 
+def test_a_studio_on_a_model_of_its_own(view, moons):
+    from tensorgrad.widgets import TrainingStudio
+    again = TrainingStudio(view.model, background=False)
+    assert again.model is view.model and again.boundary is not view.boundary
+    with pytest.raises(TypeError, match="not both"):
+        TrainingStudio(view.model, *moons)
+
+
 def test_studio_zero_lines_toggle(view):
     assert view.model.plot.boundary.extra.get_segments() == []
     view.zero_lines.value = True

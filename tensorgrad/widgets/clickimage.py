@@ -6,6 +6,8 @@ height from its top left, with the shift key and the button (0, or 2 for a right
 counter, so that two clicks on the same spot are two changes. Turning fractions into data
 coordinates is the Python side's business: it knows the axes the picture was drawn with.
 """
+import functools
+
 from .._deps import require
 
 CLICK_IMAGE_ESM = """
@@ -43,6 +45,12 @@ export default { render };
 def click_image():
     """A new ClickImage: a PNG (`png`) that reports each click in `click` (x, y as fractions of the
     image's width and height from its top left, `shift`, `button` 0 or 2 for right, a counter `n`)."""
+    require("anywidget")  # its install message, even once the class exists
+    return _click_image_class()()
+
+
+@functools.cache
+def _click_image_class():  # made on first use: anywidget is imported only then
     anywidget, traitlets = require("anywidget"), require("traitlets")
 
     class ClickImage(anywidget.AnyWidget):
@@ -50,4 +58,4 @@ def click_image():
         png = traitlets.Bytes(b"").tag(sync=True)
         click = traitlets.Dict().tag(sync=True)
 
-    return ClickImage()
+    return ClickImage

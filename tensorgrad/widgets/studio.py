@@ -270,8 +270,10 @@ class TrainingStudio:
     def __init__(self, model, X=None, y=None, loss="svm", optimizer=None, steps=1000, *, graph=True,
                  background=None, **options):
         widgets = require("ipywidgets")
-        self.model = model if isinstance(model, StudioModel) else StudioModel(model, X, y, loss, optimizer,
-                                                                               steps=steps, **options)
+        if isinstance(model, StudioModel) and (X is not None or y is not None or options):
+            raise TypeError("TrainingStudio takes a StudioModel, or a network and its data for a new one, not both")
+        self.model = model if isinstance(model, StudioModel) else StudioModel(model, X, y, loss, optimizer, steps,
+                                                                               **options)
         self.background, self.job, self.show_graph = background, None, graph
         self._open_when_paused, self.training = True, False
         m = self.model
