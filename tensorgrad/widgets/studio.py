@@ -290,6 +290,7 @@ class TrainingStudio:
         self.zero_lines.observe(lambda change: self._set_zero_lines(change["new"]), names="value")
         self.status = widgets.HTML()
         self.boundary = click_image()
+        self.boundary.layout.flex = "0 0 auto"  # full size, to click on
         self.boundary.observe(lambda change: self._clicked(change["new"]), names="click")
         self.table = widgets.HTML()
         self.graph_title = widgets.HTML()
@@ -299,7 +300,8 @@ class TrainingStudio:
         self.widget = widgets.VBox([widgets.HBox([*self.buttons.values(), self.status]),
                                     widgets.HBox([widgets.Label("a click on the picture adds a point of"),
                                                   self.label, self.zero_lines]),
-                                    widgets.HBox([self.boundary, self.table]),
+                                    widgets.HBox([self.boundary, self.table],  # the table wraps below, if
+                                                 layout=widgets.Layout(flex_flow="row wrap")),  # narrow
                                     self.graph_title, self.graph_area])
         for part, name in ((self.widget, ""), (self.boundary, "-boundary"), (self.status, "-status"),
                            (self.table, "-table"), (self.graph_area, "-graph")):
