@@ -342,3 +342,18 @@ def test_without_threads_the_studio_trains_on_the_event_loop_and_pause_is_heard(
     pressed_at = asyncio.run(kernel())
     assert view.model.step_count == pressed_at and view.model.paused  # no step began after the press
     assert view.stepper is not None and view.stepper.model.root is view.model.last.loss
+
+
+def test_the_studio_on_three_classes_with_cross_entropy():
+    pytest.importorskip("anywidget")
+    from tensorgrad.nn import Linear, Tanh
+    from tensorgrad.widgets import TrainingStudio
+    X, y = datasets.blobs(45, centers=3, seed=0)  # labels 0, 1, 2
+    rng = np.random.default_rng(0)
+    view = TrainingStudio(Sequential(Linear(2, 6, rng=rng), Tanh(), Linear(6, 3, rng=rng)), X, y,
+                          loss="cross_entropy", steps=5, background=False, **PLOT)
+    assert [value for _, value in view.label.options] == [0, 1, 2] and view.label.value == 2
+    view.buttons["Train"].click()
+    assert view.click((50.0, 50.0), shift=True) == "added a point of class 0"  # shift: the next class, round
+    view.buttons["Step"].click()
+    assert view.model.last.y[-1] == 0 and len(view.model.last.X) == 46 and view.stepper.num_steps > 5
