@@ -423,7 +423,7 @@ class TrainingStudio:
             from .graphview import GraphView
             self.live_graph = GraphView(record.loss, height=380)
             self.live_graph.layout.width = "100%"
-        else:  # the next step's graph has the same structure: only its numbers are sent
+        else:  # the same structure keeps its layout and gets only its changed numbers (edited data: a new one)
             self.live_graph.set_root(record.loss)
         self.graph_title.value = (f"<b>the graph of step {record.step}</b> (this batch's loss; gradients as "
                                   "backward left them, weights after the update). Pause to step through it.")
