@@ -51,6 +51,33 @@ def accuracy(scores, y, threshold=0.0):
     return float(np.mean((s.reshape(y.shape) > threshold) == (y > threshold)))
 
 
+def loss_function(loss):
+    """The loss as a function (scores, y) -> 0-d Value: one of LOSSES by name, or a function given."""
+    loss_fn = LOSSES.get(loss, loss) if isinstance(loss, str) else loss
+    if not callable(loss_fn):
+        raise ValueError(f"loss must be one of {sorted(LOSSES)} or a function (scores, y) -> Value; got {loss!r}")
+    return loss_fn
+
+
+def accuracy_threshold(loss, y):
+    """0.5 for 0/1 targets fitted by mse, else 0 (see `accuracy`)."""
+    return 0.5 if loss == "mse" and np.isin(y, (0, 1)).all() else 0.0
+
+
+def forward_backward(model, xb, yb, loss_fn, optimizer, l2=0.0):
+    """One step up to its update: scores = model(xb), the loss (plus l2 penalty), zero_grad, backward.
+
+    Returns (scores, loss); the caller then runs `optimizer.step()` (and may look at the graph first).
+    """
+    scores = model(xb)
+    total = loss_fn(scores, yb)
+    if l2:
+        total = total + l2 * losses.l2_penalty(model.parameters())
+    optimizer.zero_grad()
+    total.backward()
+    return scores, total
+
+
 def fit(model, X, y, loss="svm", optimizer=None, steps=100, batch_size=None, l2=0.0, callbacks=(), seed=None):
     """Train `model` on (X, y) for `steps` steps; return the `History`.
 
@@ -58,9 +85,19 @@ def fit(model, X, y, loss="svm", optimizer=None, steps=100, batch_size=None, l2=
     optimizer: defaults to SGD with lr 0.1. batch_size: None for the full batch, else a random
     subset of that size each step (drawn with `seed`). l2: adds l2 * sum(p * p) to the loss.
     """
-    loss_fn = LOSSES.get(loss, loss) if isinstance(loss, str) else loss
-    if not callable(loss_fn):
-        raise ValueError(f"loss must be one of {sorted(LOSSES)} or a function (scores, y) -> Value; got {loss!r}")
+    state = None
+    for state in fit_iter(model, X, y, loss, optimizer, steps, batch_size, l2, callbacks, seed):
+        pass
+    return state.history if state is not None else History()
+
+
+def fit_iter(model, X, y, loss="svm", optimizer=None, steps=100, batch_size=None, l2=0.0, callbacks=(), seed=None):
+    """`fit`, one step at a time: a generator that trains one step per `next()` and yields its `TrainState`.
+
+    Who drives it decides when the steps run: `widgets.training.start` runs them in a thread, or in
+    slices on the event loop where there are no threads (Pyodide). The arguments are checked at once.
+    """
+    loss_fn = loss_function(loss)
     X = np.asarray(X.data if isinstance(X, Value) else X, dtype=np.float64)
     y = np.asarray(y.data if isinstance(y, Value) else y)
     if X.ndim != 2 or len(X) != len(y):
@@ -68,9 +105,11 @@ def fit(model, X, y, loss="svm", optimizer=None, steps=100, batch_size=None, l2=
     if batch_size is not None and not 1 <= batch_size <= len(X):
         raise ValueError(f"batch_size must be between 1 and {len(X)} (the number of samples), got {batch_size!r}")
     optimizer = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
-    threshold = 0.5 if loss == "mse" and np.isin(y, (0, 1)).all() else 0.0
-    rng = np.random.default_rng(seed)
-    params = model.parameters()
+    return _steps(model, X, y, loss_fn, optimizer, steps, batch_size, l2, callbacks, np.random.default_rng(seed),
+                  accuracy_threshold(loss, y))
+
+
+def _steps(model, X, y, loss_fn, optimizer, steps, batch_size, l2, callbacks, rng, threshold):
     data = Value(X, requires_grad=False)
     history = History()
     for step in range(1, steps + 1):
@@ -78,12 +117,7 @@ def fit(model, X, y, loss="svm", optimizer=None, steps=100, batch_size=None, l2=
         if batch_size is not None:
             rows = rng.choice(len(X), size=batch_size, replace=False)
             xb, yb = Value(X[rows], requires_grad=False), y[rows]
-        scores = model(xb)
-        total = loss_fn(scores, yb)
-        if l2:
-            total = total + l2 * losses.l2_penalty(params)
-        optimizer.zero_grad()
-        total.backward()
+        scores, total = forward_backward(model, xb, yb, loss_fn, optimizer, l2)
         optimizer.step()
         history.steps.append(step)
         history.loss.append(total.item())
@@ -91,6 +125,6 @@ def fit(model, X, y, loss="svm", optimizer=None, steps=100, batch_size=None, l2=
         state = TrainState(step, steps, history.loss[-1], history.accuracy[-1], model, history, X, y)
         for callback in callbacks:
             callback(state)
+        yield state
         if state.stop:
             break
-    return history

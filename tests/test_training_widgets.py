@@ -47,6 +47,14 @@ def decode(png):
     return matplotlib.image.imread(io.BytesIO(png), format="png")
 
 
+def test_encode_png_is_lossless():
+    from tensorgrad.widgets.drawing import encode_png
+    rgb = np.random.default_rng(0).integers(0, 256, size=(7, 5, 3), dtype=np.uint8)
+    rgb[2:5] = 200  # flat rows too
+    decoded = decode(encode_png(rgb))
+    assert decoded.shape == (7, 5, 3) and np.array_equal(np.round(decoded * 255).astype(np.uint8), rgb)
+
+
 # ---- when frames are drawn ---------------------------------------------------------------------
 
 def test_auto_every_aims_at_about_25_frames():
@@ -122,10 +130,12 @@ def test_boundary_follows_the_model_score_sign(moons):
     plot = TrainingPlot(lambda v: v[:, :1] - 0.5, X, y, min_interval=0, resolution=21)  # boundary x = 0.5
     plot.update(1, 1.0, 0.5)
     plot.draw()
-    from matplotlib.contour import ContourSet
-    (line,) = [c for c in plot.ax_boundary.collections if isinstance(c, ContourSet)]
-    xs = np.concatenate([path.vertices[:, 0] for path in line.get_paths()])
+    segments = plot.boundary.lines.get_segments()
+    assert segments and plot.boundary.lines in plot.ax_boundary.collections
+    xs = np.concatenate([segment[:, 0] for segment in segments])
+    ys = np.concatenate([segment[:, 1] for segment in segments])
     np.testing.assert_allclose(xs, 0.5, atol=1e-9)
+    assert ys.min() < X[:, 1].min() and ys.max() > X[:, 1].max()  # the line crosses the whole picture
 
 
 def test_multiclass_and_missing_model_still_draw():
@@ -137,6 +147,19 @@ def test_multiclass_and_missing_model_still_draw():
     bare = TrainingPlot()  # curves only: no model, no data
     bare.update(1, 0.7)
     assert bare.finish()[:8] == PNG_MAGIC and bare.frames == 1
+
+
+def test_data_that_is_not_2d_is_said_to_draw_only_the_curves():
+    X, y = datasets.digits()
+    net = Sequential(Linear(64, 10, seed=0))
+    plot = TrainingPlot(every=5, min_interval=0, resolution=20)
+    fit(net, X[:50], y[:50], loss="cross_entropy", steps=5, callbacks=[plot])
+    message = plot.boundary.message.get_text()
+    assert "(50, 64)" in message and "only the curves are drawn" in message and "2 features" in message
+    assert not plot.boundary.image.get_visible() and plot.captions[1].get_text().startswith("loss ")
+    bare = TrainingPlot()
+    bare.finish()
+    assert "no model and data given: only the curves" in bare.boundary.message.get_text()
 
 
 # ---- stopping and finishing ------------------------------------------------------------------------
@@ -222,10 +245,36 @@ def test_in_a_kernel_the_plot_displays_itself_and_training_goes_to_a_thread(live
     assert in_kernel() and shown == [plot.widget]
     assert live_plot_class(show=False) and len(shown) == 1
     ran = []
-    thread = start(lambda: ran.append(threading.current_thread()))
-    thread.join(5)
-    assert ran == [thread]
-    assert start(lambda: ran.append("here"), background=False) is None and ran[-1] == "here"
+    job = start(lambda: ran.append(threading.current_thread()))
+    job.wait(5)
+    assert ran == [job.thread] and not job.running
+    job = start(iter([1, 2]), background=False)
+    assert job.thread is None and job.task is None and not job.running
+
+
+def test_without_threads_training_runs_in_slices_on_the_event_loop(moons, monkeypatch):
+    """Pyodide has no threads: a run becomes an asyncio task, and a Stop pressed between slices is heard."""
+    import asyncio
+    from tensorgrad.train import fit_iter
+    from tensorgrad.widgets import training
+    monkeypatch.setattr(training, "threads_available", lambda: False)
+    X, y = moons
+    plot = TrainingPlot(every=10**6, min_interval=0, resolution=10)
+    events = []
+
+    async def kernel():
+        job = training.start(fit_iter(small_net(), X, y, steps=10**6, callbacks=[plot]), background=True,
+                             slice_seconds=0.01)
+        assert job.task is not None and job.running and plot.history["step"] == []  # nothing ran yet
+        while len(plot.history["step"]) < 5:
+            await asyncio.sleep(0.005)  # the kernel's turn: as when a message arrives between slices
+        events.append(len(plot.history["step"]))
+        plot.stop()  # the Stop button
+        await job.task
+        return job
+    job = asyncio.run(kernel())
+    assert not job.running and len(plot.history["step"]) == events[0] + 1  # the step in progress, then none
+    assert plot.history["step"][-1] < 10**6 and plot.frames == 1  # stopped, and the step it stopped on drawn
 
 
 def test_overhead_of_the_live_plot_is_measured(moons, capsys):
@@ -271,8 +320,8 @@ def test_without_ipywidgets_the_error_names_the_widgets_extra(monkeypatch):
 
 
 def test_importing_the_widget_modules_imports_no_optional_library():
-    code = ("import sys, tensorgrad.widgets.training, tensorgrad.widgets.playground\n"
-            "print([m for m in ('matplotlib', 'ipywidgets', 'IPython', 'sklearn') if m in sys.modules])")
+    code = ("import sys, tensorgrad.widgets.training, tensorgrad.widgets.playground, tensorgrad.widgets.studio\n"
+            "print([m for m in ('matplotlib', 'ipywidgets', 'IPython', 'sklearn', 'anywidget') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 

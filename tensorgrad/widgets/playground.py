@@ -7,20 +7,21 @@ learning rate, steps) becomes data, a network and an optimiser; `train()` runs `
 buttons and two images.
 
 Train runs through `training.start`: in a background thread inside a kernel, so the kernel stays free
-to hear Stop (Voila has no interrupt button), and synchronously elsewhere (scripts, tests), where
+to hear Stop (Voila has no interrupt button), in slices on the event loop where there are no threads
+(Pyodide), and synchronously elsewhere (scripts, tests), where
 there is no one to press Stop and a thread would only make results timing-dependent.
 """
 import html
-import io
 
 import numpy as np
 
 from .. import datasets
 from ..nn import Linear, ReLU, Sequential, Sigmoid, Tanh
 from ..optim import SGD
-from ..train import fit
+from ..train import fit, fit_iter
 from .._deps import require
-from .training import TrainingPlot, evaluate, grid_over, start
+from .drawing import evaluate, grid_over, png_bytes
+from .training import TrainingPlot, start
 
 DATASETS = {  # name -> (n_samples, noise, seed) -> (X, labels 0/1); noise means what the generator makes of it
     "moons": lambda n, noise, seed: datasets.moons(n, noise=noise, seed=seed, labels="01"),
@@ -105,8 +106,15 @@ class PlaygroundModel:
 
     def train(self, steps=None):
         """Train `steps` (default `self.steps`) more steps, drawing frames as they are due; `stop()` ends early."""
-        return fit(self.net, self.X, self.y, loss="bce", optimizer=self.optimizer, steps=steps or self.steps,
-                   callbacks=[self.plot])
+        return fit(**self._fit_arguments(steps))
+
+    def train_iter(self, steps=None):
+        """`train` one step per next() (see `fit_iter`): for `training.start` to drive."""
+        return fit_iter(**self._fit_arguments(steps))
+
+    def _fit_arguments(self, steps):
+        return dict(model=self.net, X=self.X, y=self.y, loss="bce", optimizer=self.optimizer,
+                    steps=steps or self.steps, callbacks=[self.plot])
 
     def stop(self):
         """End the run in progress after its current step (or, if none runs, the next run after its first)."""
@@ -148,9 +156,7 @@ class PlaygroundModel:
             limit = max(np.abs(activation).max(), 1e-9)
             image.set_data(activation)
             image.set_clim(-limit, limit)
-        buffer = io.BytesIO()
-        self.neuron_figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        self.neurons_png = buffer.getvalue()
+        self.neurons_png = png_bytes(self.neuron_figure)
 
 
 def _check(settings):
@@ -170,8 +176,8 @@ def _check(settings):
 class Playground:
     """The playground in a notebook: pick data and a net, press Train, watch boundary and neurons evolve.
 
-    `background`: train in a thread (default: inside a kernel; see the module docstring). The buttons
-    call `train()`, `stop()` and `reset()`, which tests may call too; `wait()` joins a training thread.
+    `background`: train in the background (default: inside a kernel; see the module docstring). The
+    buttons call `train()`, `stop()` and `reset()`, which tests may call too; `wait()` joins a training thread.
     """
 
     def __init__(self, model=None, *, background=None, **settings):
@@ -180,7 +186,7 @@ class Playground:
             raise TypeError(f"Playground takes a PlaygroundModel or settings for a new one, not both; "
                             f"got both a model and {sorted(settings)}")
         self.model = model if model is not None else PlaygroundModel(**settings)
-        self.background, self.thread = background, None
+        self.background, self.job = background, None
         m = self.model
         self.controls = {
             "dataset": widgets.Dropdown(options=list(DATASETS), value=m.dataset, description="data"),
@@ -201,28 +207,31 @@ class Playground:
         self.buttons["Reset"].on_click(lambda _button: self.reset())
         self.status = widgets.HTML()
         self.image = widgets.Image(format="png")
-        self.neurons = widgets.Image(format="png")
+        # in a row beside the taller controls the image would be stretched to their height: keep its shape
+        self.neurons = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start",
+                                                                         object_fit="contain"))
         m.plot.listeners.append(self._show)
         panel = widgets.VBox([*self.controls.values(), widgets.HBox(list(self.buttons.values())), self.status])
         self.widget = widgets.VBox([widgets.HBox([panel, self.neurons]), self.image])
-        for part, name in ((self.widget, ""), (self.image, "-boundary"), (self.status, "-status")):
+        for part, name in ((self.widget, ""), (self.image, "-boundary"), (self.status, "-status"),
+                           (self.neurons, "-neurons")):
             part.add_class("tensorgrad-playground" + name)  # names for styling and for the browser tests
         self._show()
 
     @property
     def running(self):
-        return self.thread is not None and self.thread.is_alive()
+        return self.job is not None and self.job.running
 
     def train(self):
         if not self.running:
             self.model.plot.stop_requested = False  # forget a Stop pressed while idle; cleared here, not in
-            self.thread = start(self._train, self.background)  # the thread, so a quick Stop is never lost
+            self.job = start(self._train(), self.background)  # the run, so a quick Stop is never lost
 
     def _train(self):
         self.buttons["Train"].disabled = True
         self._say(f"training {self.model.steps} steps...")
         try:
-            self.model.train()
+            yield from self.model.train_iter()
             self._say(None)
         except Exception as error:  # in a thread nobody would see it: show it in the widget too
             self._say(f"training failed: {type(error).__name__}: {error}", error=True)
@@ -234,8 +243,8 @@ class Playground:
         self.model.stop()
 
     def wait(self, timeout=None):
-        if self.thread is not None:
-            self.thread.join(timeout)
+        if self.job is not None:
+            self.job.wait(timeout)
 
     def reset(self):
         self._halt()

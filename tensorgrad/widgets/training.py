@@ -16,16 +16,19 @@ Both are `fit` callbacks and work in a hand-written loop:
         if plot.update(k, loss, acc):  # True once Stop was pressed
             break
 """
-import io
+import asyncio
+import contextlib
 import math
 import sys
 import threading
 import time
+from collections import deque
 
 import numpy as np
 
-from ..engine import Value, no_grad
+from ..engine import Value
 from .._deps import require
+from .drawing import Boundary, Frames, grid_over, nice_ceiling, zero_line_segments
 
 FRAMES = 25  # frames per run when `every` is chosen automatically
 
@@ -35,22 +38,6 @@ def auto_every(steps, frames=FRAMES):
     return max(1, math.ceil(steps / frames))
 
 
-def grid_over(X, resolution):
-    """A `resolution` x `resolution` grid over the 2-D data X with a margin: (xx, yy, points (G, 2))."""
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    margin = 0.1 * (hi - lo) + 0.1
-    xx, yy = np.meshgrid(np.linspace(lo[0] - margin[0], hi[0] + margin[0], resolution),
-                         np.linspace(lo[1] - margin[1], hi[1] + margin[1], resolution))
-    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def evaluate(fn, points):
-    """`fn` applied to all grid points in one batched forward pass, recording no graph: a numpy array."""
-    with no_grad():
-        out = fn(Value(points, requires_grad=False))
-    return np.asarray(out.data if isinstance(out, Value) else out)
-
-
 class TrainingPlot:
     """Records loss and accuracy per step and renders boundary, loss and accuracy into `png` now and then.
 
@@ -58,11 +45,14 @@ class TrainingPlot:
     steps: the run's length if known (`fit` tells it); it sets the automatic `every` and the final step.
     every: draw every this many steps (default: about 25 frames per run, or every step when the
     length is unknown); min_interval: seconds between frames at least (the final frame always draws).
+    zero_lines: also draw where each first-layer unit's input is zero (see `zero_line_segments`).
+    frame: 2-D points the boundary picture is framed around (default: X at each frame); fixed points
+    keep the picture still while points are added or removed.
     `frames` counts the renders; `listeners` are called with the plot after each one.
     """
 
     def __init__(self, model=None, X=None, y=None, *, steps=None, every=None, min_interval=0.5, resolution=60,
-                 figsize=(10.5, 3.3), dpi=72):
+                 figsize=(10.5, 3.3), dpi=72, zero_lines=False, frame=None):
         mpl_figure = require("matplotlib.figure", "demo")
         require("matplotlib.backends.backend_agg", "demo").FigureCanvasAgg(
             figure := mpl_figure.Figure(figsize=figsize, dpi=dpi))
@@ -82,9 +72,12 @@ class TrainingPlot:
         (self._loss_line,) = self.ax_loss.plot([], [], color="tab:red")
         (self._accuracy_line,) = self.ax_accuracy.plot([], [], color="tab:green")
         self.ax_accuracy.set_ylim(-0.02, 1.02)
-        self._boundary_artists = []
+        self.boundary = Boundary(self.ax_boundary)
+        self.frames_renderer = Frames(figure, [*self.boundary.artists, self._loss_line, self._accuracy_line,
+                                               *self.captions])
         self.model, self.X, self.y = model, X, y
         self.steps, self.every, self.min_interval, self.resolution = steps, every, min_interval, resolution
+        self.zero_lines, self.frame = zero_lines, frame
         self.listeners = []
         self.stop_requested = False
         self.clear()
@@ -143,10 +136,8 @@ class TrainingPlot:
         """Render the figure for the current model and curves into `png`, and tell the listeners."""
         began = time.perf_counter()
         self._draw_boundary()
-        self._draw_curves()
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        self.png = buffer.getvalue()
+        limits = self._draw_curves()
+        self.png = self.frames_renderer.png((limits, self.ax_boundary.get_xlim(), self.ax_boundary.get_ylim()))
         self.frames += 1
         self._drawn_step = self.history["step"][-1] if self.history["step"] else None
         self._last_draw = time.perf_counter()
@@ -155,50 +146,38 @@ class TrainingPlot:
             listener(self)
 
     def _draw_boundary(self):
-        ax, X, y = self.ax_boundary, self.X, self.y
-        for artist in self._boundary_artists:
-            artist.remove()
-        self._boundary_artists = []
-        if self.model is None or X is None or X.ndim != 2 or X.shape[1] != 2:
-            self.captions[0].set_text("decision boundary: needs a model and 2-D X")
-            return
-        xx, yy, points = grid_over(X, self.resolution)
-        scores = evaluate(self.model, points)
-        if scores.ndim == 2 and scores.shape[1] > 1:  # several outputs: the winning class, lines between
-            field = scores.argmax(axis=1).reshape(xx.shape)
-            shade, levels, style = field, np.arange(scores.shape[1] - 1) + 0.5, dict(cmap="tab10", vmin=0, vmax=9)
-            point_colours, point_style = y, style
-        else:  # one score: its sign is the class; tanh keeps the shading's scale fixed from frame to frame
-            field = scores.reshape(xx.shape)
-            shade, levels, style = np.tanh(field), [0.0], dict(cmap="RdBu", vmin=-1, vmax=1)
-            point_colours = None if y is None else np.where(y > 0, 1.0, -1.0)
-            point_style = dict(cmap="RdBu", vmin=-1.6, vmax=1.6)  # lighter than the shading's extremes
-        extent = (xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0])
-        self._boundary_artists = [
-            ax.imshow(shade, origin="lower", extent=extent, aspect="auto", alpha=0.55, interpolation="bilinear",
-                      **style),
-            ax.contour(xx, yy, field, levels=levels, colors="k", linewidths=1.2),
-            ax.scatter(X[:, 0], X[:, 1], s=18, edgecolors="k", linewidths=0.5,
-                       **(dict(c=point_colours, **point_style) if point_colours is not None else dict(c="k"))),
-        ]
-        ax.set_xlim(extent[:2])
-        ax.set_ylim(extent[2:])
         step = self.history["step"][-1] if self.history["step"] else 0
-        self.captions[0].set_text(f"decision boundary, step {step}")
+        if self.model is None or self.X is None:
+            why = "no model and data given: only the curves are drawn"
+        elif self.X.ndim != 2 or self.X.shape[1] != 2:
+            why = (f"X has shape {self.X.shape}: only the curves are drawn\n"
+                   "(a decision boundary needs data with 2 features)")
+        else:
+            frame = self.X if self.frame is None else self.frame
+            self.boundary.draw(self.model, self.X, self.y, grid_over(frame, self.resolution))
+            extent = (*self.ax_boundary.get_xlim(), *self.ax_boundary.get_ylim())
+            self.boundary.extra.set_segments(zero_line_segments(self.model, extent) if self.zero_lines else [])
+            self.captions[0].set_text(f"decision boundary, step {step}")
+            return
+        self.boundary.hide(why)
+        self.captions[0].set_text("")
 
     def _draw_curves(self):
+        """Set the curves, on limits that move rarely (each move redraws the axes' text); returns them."""
         steps, loss, acc = self.history["step"], self.history["loss"], self.history["accuracy"]
         self._loss_line.set_data(steps, loss)
         self._accuracy_line.set_data(steps, acc)
+        last = steps[-1] if steps else 1
+        right = self.steps if self.steps and self.steps >= last else 2 ** math.ceil(math.log2(last))
+        finite = [v for v in loss if math.isfinite(v)]
+        top = nice_ceiling(max(max(finite, default=1.0), 1e-12))
+        bottom = -nice_ceiling(-min(finite)) if finite and min(finite) < 0 else 0.0
         for ax in (self.ax_loss, self.ax_accuracy):
-            ax.relim()
-            ax.autoscale_view(scaley=ax is self.ax_loss)
-        if not steps:  # autoscaling keeps the old limits when there is no data: after `clear`, start afresh
-            self.ax_loss.set_xlim(0, 1, auto=True)  # auto=True: a later relim() rescales again
-            self.ax_accuracy.set_xlim(0, 1, auto=True)
-            self.ax_loss.set_ylim(0, 1, auto=True)
+            ax.set_xlim(0, right)
+        self.ax_loss.set_ylim(bottom, top)
         self.captions[1].set_text(f"loss {loss[-1]:.4f}" if loss else "loss")
         self.captions[2].set_text(f"accuracy {acc[-1]:.1%}" if acc and not math.isnan(acc[-1]) else "accuracy")
+        return right, bottom, top
 
     def save(self, path):
         """Write the final frame to a PNG file (for scripts and CI)."""
@@ -216,8 +195,9 @@ class LivePlot(TrainingPlot):
 
     Created in a notebook it displays itself (`show=False` to place `.widget` yourself), so
     `fit(..., callbacks=[LivePlot()])` just works. Stop is heard only while the kernel is free: run
-    long training with `start(lambda: fit(...))`, which uses a background thread inside a kernel
-    (interrupting the kernel also stops a plain `fit`).
+    long training with `start(fit_iter(..., callbacks=[plot]))`, which trains in a background thread
+    inside a kernel, or in slices on the event loop where there are no threads (interrupting the
+    kernel also stops a plain `fit`).
     """
 
     def __init__(self, model=None, X=None, y=None, *, show=True, **options):
@@ -247,16 +227,65 @@ def in_kernel():
     return getattr(shell, "kernel", None) is not None
 
 
-def start(fn, background=None):
-    """Run `fn()`: in a daemon thread when `background` (default: inside a kernel), else right here.
+def threads_available():
+    """False where Python has no threads (Pyodide in JupyterLite, WASI)."""
+    return sys.platform not in ("emscripten", "wasi")
 
-    In a kernel, a thread leaves the kernel free to hear the Stop button (Voila has no interrupt);
-    without one (scripts, tests) running synchronously is simpler and deterministic. Returns the
-    thread, or None when `fn` has already run.
+
+class Job:
+    """A run handed to `start`: in a thread, as an asyncio task, or already finished."""
+
+    def __init__(self, thread=None, task=None):
+        self.thread, self.task = thread, task
+
+    @property
+    def running(self):
+        if self.thread is not None:
+            return self.thread.is_alive()
+        return self.task is not None and not self.task.done()
+
+    def wait(self, timeout=None):
+        """Wait for a thread to end. (A task runs on this thread's event loop: await `job.task` instead.)"""
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+
+def start(work, background=None, slice_seconds=0.05):
+    """Run `work`, a function or an iterable whose items are pieces of it (`fit_iter(...)`, a studio run).
+
+    Inside a kernel (default; or `background=True`) it runs in a daemon thread, which leaves the kernel
+    free to hear Stop and Pause (Voila has no interrupt). Where Python has no threads (Pyodide) an
+    iterable runs instead as an asyncio task on the kernel's event loop, in slices of about
+    `slice_seconds`, and the buttons are heard between slices; a function runs at once there.
+    Elsewhere (scripts, tests) it runs here and now, which is simpler and deterministic.
+    Returns a `Job`.
     """
+    run = work if callable(work) else lambda: deque(work, maxlen=0)
     if not (in_kernel() if background is None else background):
-        fn()
-        return None
-    thread = threading.Thread(target=fn, daemon=True, name="tensorgrad-training")
-    thread.start()
-    return thread
+        run()
+        return Job()
+    if threads_available():
+        with contextlib.suppress(RuntimeError):  # "can't start new thread": fall through to the event loop
+            thread = threading.Thread(target=run, daemon=True, name="tensorgrad-training")
+            thread.start()
+            return Job(thread=thread)
+    if callable(work):
+        run()
+        return Job()
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # Pyodide's browser loop schedules tasks without running in this call
+        loop = asyncio.get_event_loop()
+    return Job(task=loop.create_task(_in_slices(iter(work), slice_seconds)))
+
+
+async def _in_slices(pieces, seconds):
+    """Drain `pieces`, handing control back to the event loop every `seconds`."""
+    while True:
+        deadline = time.perf_counter() + seconds
+        for _ in pieces:
+            if time.perf_counter() >= deadline:
+                break
+        else:
+            return
+        await asyncio.sleep(0)

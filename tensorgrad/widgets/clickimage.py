@@ -1,0 +1,61 @@
+"""ClickImage: a PNG picture that reports where it was clicked, for widgets you edit by clicking.
+
+ipywidgets' Image tells Python nothing about clicks. This anywidget shows PNG bytes (`png`, sent as a
+binary buffer) and sets `click` to where each click landed, as fractions of the picture's width and
+height from its top left, with the shift key and the button (0, or 2 for a right-click) and a
+counter, so that two clicks on the same spot are two changes. Turning fractions into data
+coordinates is the Python side's business: it knows the axes the picture was drawn with.
+"""
+import functools
+
+from .._deps import require
+
+CLICK_IMAGE_ESM = """
+function render({ model, el }) {
+  const img = document.createElement("img");
+  img.draggable = false;
+  img.style.cssText = "max-width: 100%; cursor: crosshair; display: block";
+  let url = null;
+  const show = () => {
+    const png = model.get("png");
+    if (!png || !png.byteLength) return;
+    const next = URL.createObjectURL(new Blob([png], { type: "image/png" }));
+    img.src = next;
+    if (url) URL.revokeObjectURL(url);
+    url = next;
+  };
+  const report = (event, button) => {
+    event.preventDefault();
+    const box = img.getBoundingClientRect();
+    model.set("click", { x: (event.clientX - box.left) / box.width, y: (event.clientY - box.top) / box.height,
+                         shift: event.shiftKey, button, n: (model.get("click").n || 0) + 1 });
+    model.save_changes();
+  };
+  img.addEventListener("click", (event) => report(event, 0));
+  img.addEventListener("contextmenu", (event) => report(event, 2));
+  model.on("change:png", show);
+  show();
+  el.appendChild(img);
+  return () => { model.off("change:png", show); if (url) URL.revokeObjectURL(url); };
+}
+export default { render };
+"""
+
+
+def click_image():
+    """A new ClickImage: a PNG (`png`) that reports each click in `click` (x, y as fractions of the
+    image's width and height from its top left, `shift`, `button` 0 or 2 for right, a counter `n`)."""
+    require("anywidget")  # its install message, even once the class exists
+    return _click_image_class()()
+
+
+@functools.cache
+def _click_image_class():  # made on first use: anywidget is imported only then
+    anywidget, traitlets = require("anywidget"), require("traitlets")
+
+    class ClickImage(anywidget.AnyWidget):
+        _esm = CLICK_IMAGE_ESM
+        png = traitlets.Bytes(b"").tag(sync=True)
+        click = traitlets.Dict().tag(sync=True)
+
+    return ClickImage
