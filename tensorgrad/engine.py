@@ -5,7 +5,6 @@ mean there. The maths of every op lives in `ops.py`; this file only records the 
 `backward()` runs exactly the steps that `backward_steps()` yields, so a stepper shows backward itself.
 """
 import threading
-from collections import deque
 from contextlib import contextmanager
 
 import numpy as np
@@ -20,6 +19,7 @@ class _GradMode(threading.local):
 _state = _GradMode()
 _NO_ATTRS = {}
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
+_new_value = object.__new__  # a Value made by an op skips __init__'s checks of user data
 
 
 def is_grad_enabled():
@@ -76,8 +76,16 @@ def _lift(other, like):
     if isinstance(other, Value):
         return other
     if isinstance(other, _NUMBER):
-        return Value(np.array(other, dtype=like.data.dtype), requires_grad=like.requires_grad)
+        return _leaf(np.array(other, dtype=like.data.dtype), like.requires_grad)
     return Value(other, requires_grad=like.requires_grad)
+
+
+def _leaf(array, requires_grad):
+    """A leaf around a float ndarray already checked, without __init__'s checks (a number lifted by `c + 1`)."""
+    out = _new_value(Value)
+    out.data, out._grad, out._prev, out._fn, out._attrs = array, None, (), None, None
+    out.label, out.requires_grad = "", requires_grad
+    return out
 
 
 def apply(op, parents, attrs=_NO_ATTRS):
@@ -85,15 +93,30 @@ def apply(op, parents, attrs=_NO_ATTRS):
     return _node(op.forward(*[p.data for p in parents], **attrs), op, parents, attrs)
 
 
+def _unary(op, x):
+    """apply() for an op of one operand and no attributes (relu, tanh, ...), minus the generic unpacking."""
+    return _node(op.forward(x.data), op, (x,))
+
+
 def _node(data, op, parents, attrs=_NO_ATTRS):
+    """The op's output as a Value; op and parents are recorded only if a gradient can flow back to a parent."""
     if type(data) is not np.ndarray:
         data = np.asarray(data)  # numpy hands back scalars for 0-d results
-    out = object.__new__(Value)
-    out.data, out._grad, out.label = data, None, ""
-    if _state.enabled and any(p.requires_grad for p in parents):
-        out._prev, out._fn, out._attrs, out.requires_grad = parents, op, attrs, True
-    else:
-        out._prev, out._fn, out._attrs, out.requires_grad = (), None, None, False
+    out = _new_value(Value)
+    out.data = data
+    out._grad = None
+    out.label = ""
+    if _state.enabled:
+        for parent in parents:
+            if parent.requires_grad:
+                out._prev = parents
+                out._fn = op
+                out._attrs = attrs
+                out.requires_grad = True
+                return out
+    out._prev = ()
+    out._fn = out._attrs = None
+    out.requires_grad = False
     return out
 
 
@@ -138,7 +161,7 @@ class Value:
     @property
     def grad(self):
         if self._grad is None:
-            self._grad = np.zeros_like(self.data)
+            self._grad = np.zeros(self.data.shape, self.data.dtype)
         return self._grad
 
     @grad.setter
@@ -205,7 +228,7 @@ class Value:
     def __truediv__(self, other): return elementwise(ops.div, self, _lift(other, self))
     def __rtruediv__(self, other): return elementwise(ops.div, _lift(other, self), self)
     def __rpow__(self, other): return elementwise(ops.power, _lift(other, self), self)
-    def __neg__(self): return apply(ops.neg, (self,))
+    def __neg__(self): return _unary(ops.neg, self)
     def __abs__(self): return self.abs()
 
     def __pow__(self, other):
@@ -221,13 +244,13 @@ class Value:
         return _matmul(_lift(other, self), self)
 
     # ---- elementwise functions ----
-    def relu(self): return apply(ops.relu, (self,))
-    def tanh(self): return apply(ops.tanh, (self,))
-    def sigmoid(self): return apply(ops.sigmoid, (self,))
-    def exp(self): return apply(ops.exp, (self,))
-    def log(self): return apply(ops.log, (self,))
-    def sqrt(self): return apply(ops.sqrt, (self,))
-    def abs(self): return apply(ops.abs_, (self,))
+    def relu(self): return _unary(ops.relu, self)
+    def tanh(self): return _unary(ops.tanh, self)
+    def sigmoid(self): return _unary(ops.sigmoid, self)
+    def exp(self): return _unary(ops.exp, self)
+    def log(self): return _unary(ops.log, self)
+    def sqrt(self): return _unary(ops.sqrt, self)
+    def abs(self): return _unary(ops.abs_, self)
 
     # ---- reductions ----
     def sum(self, axis=None, keepdims=False): return self._reduce(ops.sum_, axis, keepdims)
@@ -274,21 +297,30 @@ class Value:
 
     # ---- the backward pass ----
     def backward(self, grad=None):
-        """Add d(self)/d(leaf) to every leaf's grad (seeded with ones, or with `grad`)."""
-        deque(self.backward_steps(grad), maxlen=0)  # run every step, keeping none
+        """Add d(self)/d(leaf) to every leaf's grad (seeded with ones, or with `grad`).
+
+        It runs `backward_step` on every node, as `backward_steps()` does, but keeps no record of them.
+        """
+        for node in _start(self, self._seed(grad)):
+            backward_step(node)
 
     def backward_steps(self, grad=None):
         """Yield one `Step` per non-leaf node, in the order backward runs them, each already applied."""
+        return _recorded_steps(self, self._seed(grad))
+
+    def _seed(self, grad):
+        """dL/d(self) to start from: ones, or `grad` checked against this Value's shape."""
         if not self.requires_grad:
             raise ValueError("backward() on a Value that needs no gradient: it was made under no_grad() "
                              "or only from requires_grad=False data")
         if grad is None:
-            seed = np.ones_like(self.data)
-        else:
-            seed = np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=self.dtype)
-            if seed.shape != self.shape:
-                raise ValueError(f"backward: grad has shape {seed.shape} but the Value has shape {self.shape}")
-        return _run_steps(self, seed)
+            seed = np.empty(self.data.shape, self.data.dtype)
+            seed.fill(1)  # np.ones, without its Python-level overhead (it shows on small graphs)
+            return seed
+        seed = np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=self.dtype)
+        if seed.shape != self.shape:
+            raise ValueError(f"backward: grad has shape {seed.shape} but the Value has shape {self.shape}")
+        return seed
 
 
 def _format(array):
@@ -381,10 +413,12 @@ def topological_order(root, needing_grad=True):
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if (parent.requires_grad or not needing_grad) and parent not in seen:
+            if parent not in seen and (parent.requires_grad or not needing_grad):
                 seen.add(parent)
-                stack.append((parent, iter(parent._prev)))
-                break
+                if parent._prev:
+                    stack.append((parent, iter(parent._prev)))
+                    break
+                order.append(parent)  # a leaf has nothing to visit first
         else:
             stack.pop()
             order.append(node)
@@ -400,33 +434,53 @@ def accumulate_grad(node, grad, fresh=False):
     alone); a leaf otherwise gets a copy of its own, which users and optimisers may change.
     """
     if node._grad is not None:
-        node._grad = node._grad + grad
+        total = node._grad + grad
+        node._grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d sums come back as scalars
     elif (fresh or node._fn is not None) and grad.dtype == node.data.dtype:
         node._grad = grad
     else:
         node._grad = np.array(grad, dtype=node.data.dtype)
 
 
-def _run_steps(root, seed):
+def _start(root, seed):
+    """Begin a backward pass: the nodes to step through, in order, with the root's gradient seeded.
+
+    Intermediate nodes start every pass from zero; leaves accumulate across passes.
+    """
     order = topological_order(root)
-    for node in order:  # intermediate nodes start every pass from zero; leaves accumulate
+    for node in order:
         if node._fn is not None:
             node._grad = None
     accumulate_grad(root, seed)
-    for node in reversed(order):
-        fn = node._fn
-        if fn is None:
-            continue
-        g, parents = node._grad, node._prev
-        inputs, contributions = [p.data for p in parents], []
-        for i, parent in enumerate(parents):
-            if not parent.requires_grad:
-                continue  # nobody needs this gradient (input data, labels): skip its cost entirely
-            grad = fn.vjp(i, g, node.data, inputs, node._attrs)
-            if type(grad) is not np.ndarray:
-                grad = np.asarray(grad)
-            shape_before = grad.shape
+    return [node for node in reversed(order) if node._fn is not None]
+
+
+def backward_step(node, contributions=None):
+    """The chain rule at one node: pass its gradient on to each parent that needs one.
+
+    Each such parent gets the op's vjp of the node's gradient, summed back to the parent's shape
+    (`unbroadcast`) and added to its grad. Both `backward()` and `backward_steps()` run this; given a
+    list, each addition is also recorded there as a `Contribution`, for the Step a stepper shows.
+    """
+    fn, g, out, attrs, parents = node._fn, node._grad, node.data, node._attrs, node._prev
+    inputs = [p.data for p in parents]
+    for i, parent in enumerate(parents):
+        if not parent.requires_grad:
+            continue  # nobody needs this gradient (input data, labels): skip its cost entirely
+        grad = fn.vjp(i, g, out, inputs, attrs)
+        if type(grad) is not np.ndarray:
+            grad = np.asarray(grad)
+        shape_before = grad.shape
+        axes = ()
+        if shape_before != parent.data.shape:
             grad, axes = ops.unbroadcast(grad, parent.data.shape)
-            accumulate_grad(parent, grad, fresh=grad is not g and grad.base is None)
+        accumulate_grad(parent, grad, fresh=grad is not g and grad.base is None)
+        if contributions is not None:
             contributions.append(Contribution(parent, grad, axes, shape_before))
+
+
+def _recorded_steps(root, seed):
+    for node in _start(root, seed):
+        g, contributions = node._grad, []
+        backward_step(node, contributions)
         yield Step(node, g, contributions)
