@@ -19,6 +19,8 @@ class _GradMode(threading.local):
 _state = _GradMode()
 _NO_ATTRS = {}
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
+_ZERO_GRAD = np.zeros(())  # `p.grad = 0` stores this marker (compared by identity), never an array of zeros
+_ZERO_GRAD.flags.writeable = False
 _new_value = object.__new__  # a Value made by an op skips __init__'s checks of user data
 
 
@@ -160,13 +162,31 @@ class Value:
     # ---- what it holds ----
     @property
     def grad(self):
-        if self._grad is None:
+        if self._grad is None or self._grad is _ZERO_GRAD:
             self._grad = np.zeros(self.data.shape, self.data.dtype)
         return self._grad
 
     @grad.setter
-    def grad(self, value):  # `p.grad = 0` (micrograd's zero_grad) works and keeps the shape
-        self._grad = None if value is None else np.array(np.broadcast_to(value, self.data.shape), self.data.dtype)
+    def grad(self, value):
+        """`p.grad = 0` (micrograd's zero_grad), or any all-zero array, costs what `p.grad = None` does.
+
+        Both store a marker instead of an array of zeros, so the next backward stores its first
+        contribution instead of adding it to zeros; reading `p.grad` still gives zeros of p's shape.
+        Unlike None, an assigned zero is a gradient: an optimiser still steps the parameter.
+        """
+        if value is None:
+            self._grad = None
+            return
+        if isinstance(value, (int, float)) and value == 0:
+            self._grad = _ZERO_GRAD
+            return
+        array = np.asarray(value.data if isinstance(value, Value) else value)
+        try:
+            array = np.broadcast_to(array, self.data.shape)
+        except ValueError:
+            raise ValueError(f"grad of shape {array.shape} does not fit a Value of shape {self.data.shape}: "
+                             "assign a number or an array of that shape") from None
+        self._grad = np.array(array, self.data.dtype) if array.any() else _ZERO_GRAD
 
     @property
     def _op(self):
@@ -433,7 +453,7 @@ def accumulate_grad(node, grad, fresh=False):
     without a copy, when it is an intermediate node's or when it is `fresh` (made for this contribution
     alone); a leaf otherwise gets a copy of its own, which users and optimisers may change.
     """
-    if node._grad is not None:
+    if node._grad is not None and node._grad is not _ZERO_GRAD:
         total = node._grad + grad
         node._grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d sums come back as scalars
     elif (fresh or node._fn is not None) and grad.dtype == node.data.dtype:

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import tensorgrad as tg
+import tensorgrad.optim  # noqa: F401  (tg.optim)
 from tensorgrad import ops
 from tensorgrad import Value
 from torch_ref import check, readme_example
@@ -97,6 +98,45 @@ def test_zero_grad_by_assignment_keeps_shape():
     (p * 2).sum().backward()
     p.grad = 0
     assert p.grad.shape == (2, 3) and not p.grad.any()
+
+
+def _peak_bytes_of_a_backward_after(zero):
+    """Peak memory of zeroing a 2 MB parameter's gradient, then a backward; and the parameter."""
+    p = Value(np.ones(250_000))
+    (p * 2).sum().backward()
+    tracemalloc.start()
+    try:
+        zero(p)
+        (p * 3).sum().backward()
+        return tracemalloc.get_traced_memory()[1], p
+    finally:
+        tracemalloc.stop()
+
+
+ZEROINGS = {"0": lambda p: setattr(p, "grad", 0), "0.0": lambda p: setattr(p, "grad", 0.0),
+            "zeros array": lambda p: setattr(p, "grad", np.zeros(p.shape, np.float32)),
+            "zero_grad": lambda p: tg.optim.SGD([p], lr=0.1).zero_grad()}
+
+
+@pytest.mark.parametrize("how", ZEROINGS)
+def test_every_way_of_zeroing_a_gradient_is_as_cheap_as_none(how):
+    baseline, _ = _peak_bytes_of_a_backward_after(lambda p: setattr(p, "grad", None))
+    peak, p = _peak_bytes_of_a_backward_after(ZEROINGS[how])
+    # no array of zeros is made, and the first contribution is not added to one
+    assert peak < baseline + 0.1 * p.data.nbytes, f"{(peak - baseline) / p.data.nbytes:.1f} extra arrays"
+    np.testing.assert_array_equal(p.grad, np.full(p.shape, 3.0))
+    ZEROINGS[how](p)
+    assert p.grad.shape == p.shape and p.grad.dtype == p.dtype and not p.grad.any()
+
+
+def test_an_assigned_zero_is_a_gradient_to_the_optimiser_and_none_is_not():
+    from tensorgrad.optim import SGD
+    zeroed, cleared = Value(np.ones(2)), Value(np.ones(2))
+    opt = SGD([zeroed, cleared], lr=0.1, weight_decay=0.5)
+    zeroed.grad, cleared.grad = 0, None
+    opt.step()  # as torch: a zero gradient still gets weight decay; a missing one is skipped
+    np.testing.assert_allclose(zeroed.data, [0.95, 0.95])
+    np.testing.assert_array_equal(cleared.data, [1.0, 1.0])
 
 
 def test_deep_chain_of_a_million_nodes():
