@@ -316,13 +316,19 @@ class Value:
             raise IndexError(f"cannot index a Value of shape {self.shape} with {_short(index)}: {error}") from None
 
     # ---- the backward pass ----
-    def backward(self, grad=None):
+    def backward(self, grad=None, *, keep_intermediate=True):
         """Add d(self)/d(leaf) to every leaf's grad (seeded with ones, or with `grad`).
 
         It runs `backward_step` on every node, as `backward_steps()` does, but keeps no record of them.
+        Every node keeps its gradient, as in micrograd. `keep_intermediate=False` is the lean mode for
+        training loops (`fit` uses it): each intermediate node's gradient is dropped as soon as it has
+        been passed on, so big batches reuse memory instead of holding a gradient per node; the
+        leaves' gradients are the same, and intermediate nodes then read as zero.
         """
         for node in _start(self, self._seed(grad)):
             backward_step(node)
+            if not keep_intermediate:
+                node._grad = None
 
     def backward_steps(self, grad=None):
         """Yield one `Step` per non-leaf node, in the order backward runs them, each already applied."""

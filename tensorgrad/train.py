@@ -1,6 +1,7 @@
 """A small training loop, `fit`, and the callback hook the live plots use.
 
 Each step is micrograd's demo loop: scores = model(X); loss; zero_grad; backward; optimizer step.
+The backward runs lean (`keep_intermediate=False`): nothing reads the intermediate gradients here.
 After every step each callback receives a `TrainState`; setting `state.stop = True` ends training.
 Loss and accuracy are those of the step's batch, measured before its update (as micrograd reports them).
 """
@@ -83,7 +84,7 @@ def fit(model, X, y, loss="svm", optimizer=None, steps=100, batch_size=None, l2=
         if l2:
             total = total + l2 * losses.l2_penalty(params)
         optimizer.zero_grad()
-        total.backward()
+        total.backward(keep_intermediate=False)  # only the parameters' gradients are used
         optimizer.step()
         history.steps.append(step)
         history.loss.append(total.item())

@@ -279,6 +279,51 @@ def test_backward_is_running_all_the_steps(rng):
     np.testing.assert_array_equal(b1.grad, b2.grad)
 
 
+def _mlp_graph(rng):
+    x = Value(rng.standard_normal((5, 3)), requires_grad=False)
+    w1, b1 = Value(rng.standard_normal((3, 4))), Value(rng.standard_normal(4))
+    w2 = Value(rng.standard_normal((4, 1)))
+    h = (x @ w1 + b1).relu()
+    return [w1, b1, w2], (h @ w2 + h.sum(axis=1, keepdims=True) * w2.sum()).tanh().mean()
+
+
+def test_backward_and_backward_steps_run_the_same_step_function_on_the_same_nodes(rng, monkeypatch):
+    from tensorgrad import engine
+    visited = []
+
+    def recording(node, contributions=None):
+        visited.append(node)
+        return step(node, contributions)
+    step = engine.backward_step
+    monkeypatch.setattr(engine, "backward_step", recording)
+    state = rng.bit_generator.state
+    leaves, root = _mlp_graph(rng)
+    root.backward()
+    by_backward, visited[:] = list(visited), []
+    grads = {id(n): n.grad.copy() for n in engine.topological_order(root)}
+    rng.bit_generator.state = state
+    leaves2, root2 = _mlp_graph(rng)
+    steps = list(root2.backward_steps())
+    assert visited == [s.node for s in steps] and len(steps) == len(by_backward)
+    order, order2 = engine.topological_order(root), engine.topological_order(root2)
+    for n, n2 in zip(order, order2):  # every node's gradient, intermediate ones included, is the same
+        np.testing.assert_array_equal(grads[id(n)], n2.grad)
+
+
+def test_lean_backward_gives_the_leaves_the_same_gradients_and_keeps_no_others(rng):
+    state = rng.bit_generator.state
+    leaves, root = _mlp_graph(rng)
+    root.backward()
+    root.backward()
+    rng.bit_generator.state = state
+    lean_leaves, lean_root = _mlp_graph(rng)
+    lean_root.backward(keep_intermediate=False)
+    lean_root.backward(keep_intermediate=False)  # and it accumulates into the leaves as backward does
+    for leaf, lean in zip(leaves, lean_leaves):
+        np.testing.assert_array_equal(leaf.grad, lean.grad)
+    assert all(node._grad is None for node in _non_leaves(lean_root))
+
+
 def test_each_step_is_applied_when_it_is_yielded():
     a, b = Value([1.0, 2.0]), Value([3.0, 4.0])
     c = a * b
