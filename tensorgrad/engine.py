@@ -436,18 +436,19 @@ def topological_order(root, needing_grad=True):
     depth works.
     """
     order, seen, stack = [], {root}, [(root, iter(root._prev))]
+    visit, push, pop, add = order.append, stack.append, stack.pop, seen.add  # bound once: this loop is hot
     while stack:
         node, parents = stack[-1]
         for parent in parents:
             if parent not in seen and (parent.requires_grad or not needing_grad):
-                seen.add(parent)
+                add(parent)
                 if parent._prev:
-                    stack.append((parent, iter(parent._prev)))
+                    push((parent, iter(parent._prev)))
                     break
-                order.append(parent)  # a leaf has nothing to visit first
+                visit(parent)  # a leaf has nothing to visit first
         else:
-            stack.pop()
-            order.append(node)
+            pop()
+            visit(node)
     return order
 
 
@@ -500,7 +501,7 @@ def backward_step(node, contributions=None):
         axes = ()
         if shape_before != parent.data.shape:
             grad, axes = ops.unbroadcast(grad, parent.data.shape)
-        accumulate_grad(parent, grad, fresh=grad is not g and grad.base is None)
+        accumulate_grad(parent, grad, grad is not g and grad.base is None)  # fresh: made for this parent alone
         if contributions is not None:
             contributions.append(Contribution(parent, grad, axes, shape_before))
 

@@ -220,10 +220,12 @@ log_softmax = Op("log_softmax", _log_softmax,
 
 # ---- shape and indexing ---------------------------------------------------------------------
 
-reshape = Op("reshape", lambda a, shape: np.reshape(a, shape),
-             (lambda g, out, a, shape: np.reshape(g, a.shape),), ("g reshaped back to a.shape",))
-transpose = Op("transpose", lambda a, axes: np.transpose(a, axes),
-               (lambda g, out, a, axes: np.transpose(g, np.argsort(axes)),), ("g with the axes permuted back",))
+# ndarray methods rather than np.reshape & co: the same operation without numpy's Python-level dispatch
+reshape = Op("reshape", lambda a, shape: a.reshape(shape),
+             (lambda g, out, a, shape: g.reshape(a.shape),), ("g reshaped back to a.shape",))
+transpose = Op("transpose", lambda a, axes: a.transpose(axes),
+               (lambda g, out, a, axes: g.transpose(sorted(range(len(axes)), key=axes.__getitem__)),),
+               ("g with the axes permuted back",))
 
 
 def _getitem_vjp(g, out, a, index):
@@ -237,11 +239,11 @@ getitem = Op("getitem", lambda a, index: a[index], (_getitem_vjp,), ("g scatter-
 
 def _concat_vjp(i, g, out, *inputs, axis):
     start = sum(x.shape[axis] for x in inputs[:i])
-    return np.take(g, range(start, start + inputs[i].shape[axis]), axis=axis)
+    return g[(slice(None),) * axis + (slice(start, start + inputs[i].shape[axis]),)]
 
 
 stack = Op("stack", lambda *inputs, axis: np.stack(inputs, axis=axis),
-           lambda i, g, out, *inputs, axis: np.take(g, i, axis=axis), "g[i] along the stacked axis")
+           lambda i, g, out, *inputs, axis: g[(slice(None),) * axis + (i,)], "g[i] along the stacked axis")
 concatenate = Op("concat", lambda *inputs, axis: np.concatenate(inputs, axis=axis), _concat_vjp,
                  "g's slice for operand i along the joined axis")
 
@@ -259,13 +261,13 @@ def _as_matrices(g, a, b):
 
 def _matmul_vjp_a(g, out, a, b):
     g, a2, b2 = _as_matrices(g, a, b)
-    grad = g @ np.swapaxes(b2, -1, -2)
+    grad = g @ b2.swapaxes(-1, -2)
     return grad[..., 0, :] if a.ndim == 1 else grad
 
 
 def _matmul_vjp_b(g, out, a, b):
     g, a2, b2 = _as_matrices(g, a, b)
-    grad = np.swapaxes(a2, -1, -2) @ g
+    grad = a2.swapaxes(-1, -2) @ g
     return grad[..., 0] if b.ndim == 1 else grad
 
 
