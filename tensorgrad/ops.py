@@ -246,6 +246,9 @@ stack = Op("stack", lambda *inputs, axis: np.stack(inputs, axis=axis),
            lambda i, g, out, *inputs, axis: g[(slice(None),) * axis + (i,)], "g[i] along the stacked axis")
 concatenate = Op("concat", lambda *inputs, axis: np.concatenate(inputs, axis=axis), _concat_vjp,
                  "g's slice for operand i along the joined axis")
+# sum(x * x) over every element of every operand, in one node: what an L2 penalty over a model's parameters is
+sum_squares = Op("sum_squares", lambda *inputs: sum(np.vdot(x, x) for x in inputs),
+                 lambda i, g, out, *inputs: 2 * g * inputs[i], "2 * g * x_i")
 
 # ---- linear algebra -------------------------------------------------------------------------
 
