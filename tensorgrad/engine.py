@@ -123,7 +123,12 @@ def _node(data, op, parents, attrs=_NO_ATTRS):
 
 
 def elementwise(op, a, b):
-    """Apply a broadcasting binary op; a shape mismatch is reported with both shapes."""
+    """Apply a broadcasting binary op; a number or array on either side becomes a Value (`_lift`); a shape
+    mismatch is reported with both shapes."""
+    if type(a) is not Value:
+        a = _lift(a, b)
+    if type(b) is not Value:
+        b = _lift(b, a)
     try:
         return _node(op.forward(a.data, b.data), op, (a, b))  # apply(), minus its generic unpacking
     except ValueError:
@@ -239,15 +244,15 @@ class Value:
         return value_html(self)
 
     # ---- arithmetic: numbers and arrays on either side become Values ----
-    def __add__(self, other): return elementwise(ops.add, self, _lift(other, self))
-    def __radd__(self, other): return elementwise(ops.add, _lift(other, self), self)
-    def __sub__(self, other): return elementwise(ops.sub, self, _lift(other, self))
-    def __rsub__(self, other): return elementwise(ops.sub, _lift(other, self), self)
-    def __mul__(self, other): return elementwise(ops.mul, self, _lift(other, self))
-    def __rmul__(self, other): return elementwise(ops.mul, _lift(other, self), self)
-    def __truediv__(self, other): return elementwise(ops.div, self, _lift(other, self))
-    def __rtruediv__(self, other): return elementwise(ops.div, _lift(other, self), self)
-    def __rpow__(self, other): return elementwise(ops.power, _lift(other, self), self)
+    def __add__(self, other): return elementwise(ops.add, self, other)
+    def __radd__(self, other): return elementwise(ops.add, other, self)
+    def __sub__(self, other): return elementwise(ops.sub, self, other)
+    def __rsub__(self, other): return elementwise(ops.sub, other, self)
+    def __mul__(self, other): return elementwise(ops.mul, self, other)
+    def __rmul__(self, other): return elementwise(ops.mul, other, self)
+    def __truediv__(self, other): return elementwise(ops.div, self, other)
+    def __rtruediv__(self, other): return elementwise(ops.div, other, self)
+    def __rpow__(self, other): return elementwise(ops.power, other, self)
     def __neg__(self): return _unary(ops.neg, self)
     def __abs__(self): return self.abs()
 
@@ -255,7 +260,7 @@ class Value:
         if isinstance(other, _NUMBER) and not isinstance(other, bool):
             p = other.item() if isinstance(other, np.generic) else other  # float32 stays float32
             return apply(ops.pow_const, (self,), {"p": p})  # a number exponent: micrograd's `x**3`
-        return elementwise(ops.power, self, _lift(other, self))
+        return elementwise(ops.power, self, other)
 
     def __matmul__(self, other):
         return _matmul(self, _lift(other, self))
