@@ -6,6 +6,7 @@ mean there. The maths of every op lives in `ops.py`; this file only records the 
 """
 import threading
 from contextlib import contextmanager
+from operator import attrgetter
 
 import numpy as np
 
@@ -21,7 +22,8 @@ _NO_ATTRS = {}
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
 _ZERO_GRAD = np.zeros(())  # `p.grad = 0` stores this marker (compared by identity), never an array of zeros
 _ZERO_GRAD.flags.writeable = False
-_new_value = object.__new__  # a Value made by an op skips __init__'s checks of user data
+_new_value = object.__new__
+_data = attrgetter("data")  # a Value made by an op skips __init__'s checks of user data
 
 
 def is_grad_enabled():
@@ -468,7 +470,7 @@ def accumulate_grad(node, grad, fresh=False):
     if node._grad is not None and node._grad is not _ZERO_GRAD:
         total = node._grad + grad
         node._grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d sums come back as scalars
-    elif (fresh or node._fn is not None) and grad.dtype == node.data.dtype:
+    elif (fresh or node._fn is not None) and (grad.dtype is node.data.dtype or grad.dtype == node.data.dtype):
         node._grad = grad
     else:
         node._grad = np.array(grad, dtype=node.data.dtype)
@@ -494,12 +496,15 @@ def backward_step(node, contributions=None):
     (`unbroadcast`) and added to its grad. Both `backward()` and `backward_steps()` run this; given a
     list, each addition is also recorded there as a `Contribution`, for the Step a stepper shows.
     """
-    fn, g, out, attrs, parents = node._fn, node._grad, node.data, node._attrs, node._prev
-    inputs = [p.data for p in parents]
+    vjps, g, out, attrs, parents = node._fn.vjps, node._grad, node.data, node._attrs, node._prev
+    inputs = [*map(_data, parents)]
     for i, parent in enumerate(parents):
         if not parent.requires_grad:
             continue  # nobody needs this gradient (input data, labels): skip its cost entirely
-        grad = fn.vjp(i, g, out, inputs, attrs)
+        if callable(vjps):  # one rule for any number of operands (stack, concatenate) takes the index first
+            grad = vjps(i, g, out, *inputs, **attrs)
+        else:
+            grad = vjps[i](g, out, *inputs, **attrs) if attrs else vjps[i](g, out, *inputs)
         if type(grad) is not np.ndarray:
             grad = np.asarray(grad)
         shape_before = grad.shape

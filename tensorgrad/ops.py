@@ -20,12 +20,6 @@ class Op:
     def __init__(self, name, forward, vjps, formulas):
         self.name, self.forward, self.vjps, self.formulas = name, forward, vjps, formulas
 
-    def vjp(self, i, g, out, inputs, attrs):
-        vjps = self.vjps
-        if callable(vjps):
-            return vjps(i, g, out, *inputs, **attrs)
-        return vjps[i](g, out, *inputs, **attrs) if attrs else vjps[i](g, out, *inputs)
-
     def formula(self, i):
         """The rule for operand i, as `grad_i = ...` in terms of g, out and the inputs."""
         return self.formulas if isinstance(self.formulas, str) else self.formulas[i]
