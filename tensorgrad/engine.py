@@ -443,19 +443,18 @@ def topological_order(root, needing_grad=True):
     depth works.
     """
     order, seen, stack = [], {root}, [(root, iter(root._prev))]
-    visit, push, pop, add = order.append, stack.append, stack.pop, seen.add  # bound once: this loop is hot
     while stack:
         node, parents = stack[-1]
         for parent in parents:
             if parent not in seen and (parent.requires_grad or not needing_grad):
-                add(parent)
+                seen.add(parent)
                 if parent._prev:
-                    push((parent, iter(parent._prev)))
+                    stack.append((parent, iter(parent._prev)))
                     break
-                visit(parent)  # a leaf has nothing to visit first
+                order.append(parent)  # a leaf has nothing to visit first
         else:
-            pop()
-            visit(node)
+            stack.pop()
+            order.append(node)
     return order
 
 
