@@ -153,6 +153,19 @@ def test_deep_chain_of_a_million_nodes():
         gc.enable()
 
 
+def test_backward_leaves_the_cycle_collector_as_it_found_it():
+    y = (Value([1.0, 2.0]) * 3).sum()
+    assert gc.isenabled()
+    y.backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        y.backward()
+        assert not gc.isenabled()  # the sort pauses the collector, and never turns on one the user turned off
+    finally:
+        gc.enable()
+
+
 def _memory_left_after_dropping_root(make_cycle):
     """Build a graph over a large array with the collector off, drop the root: (bytes still held, cycles found)."""
     gc.collect()
