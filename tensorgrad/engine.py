@@ -499,12 +499,13 @@ def _start(root, seed):
 
     Intermediate nodes start every pass from zero; leaves accumulate across passes.
     """
-    order = topological_order(root)
-    for node in order:
+    steps = []
+    for node in reversed(topological_order(root)):
         if node._fn is not None:
             node._grad = None
+            steps.append(node)
     accumulate_grad(root, seed)
-    return [node for node in reversed(order) if node._fn is not None]
+    return steps
 
 
 def backward_step(node, contributions=None):
