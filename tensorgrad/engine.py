@@ -23,8 +23,8 @@ _NO_ATTRS = {}
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
 _ZERO_GRAD = np.zeros(())  # `p.grad = 0` stores this marker (compared by identity), never an array of zeros
 _ZERO_GRAD.flags.writeable = False
-_new_value = object.__new__
-_data = attrgetter("data")  # a Value made by an op skips __init__'s checks of user data
+_new_value = object.__new__  # a Value made by an op skips __init__'s checks of user data
+_data = attrgetter("data")
 
 
 def is_grad_enabled():
@@ -95,7 +95,7 @@ def _leaf(array, requires_grad):
 
 def apply(op, parents, attrs=_NO_ATTRS):
     """Run `op` forward on the parents' data and record the node (unless no graph is needed)."""
-    return _node(op.forward(*[p.data for p in parents], **attrs), op, parents, attrs)
+    return _node(op.forward(*map(_data, parents), **attrs), op, parents, attrs)
 
 
 def _unary_method(op):

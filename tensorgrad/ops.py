@@ -176,19 +176,18 @@ def _extreme_vjp(g, out, a, axis, keepdims):
     return _expand(g, a, axis, keepdims) * hit / hit.sum(axis=axis, keepdims=True, dtype=a.dtype)
 
 
-def _spread(g, shape):
-    """g copied out to `shape` (np.broadcast_to's Python overhead costs more than this copy here)."""
-    out = np.empty(shape, dtype=g.dtype)
-    out[...] = g
-    return out
+def _sum_vjp(g, out, a, axis, keepdims):
+    """g copied along the summed axes, into a fresh array (np.broadcast_to's Python overhead costs more)."""
+    grad = np.empty(a.shape, dtype=g.dtype)
+    grad[...] = _expand(g, a, axis, keepdims)
+    return grad
 
 
 # np.add.reduce is what np.sum and np.mean run, minus their Python-level dispatch (a few us a call)
-sum_ = Op("sum", lambda a, axis, keepdims: np.add.reduce(a, axis=axis, keepdims=keepdims),
-          (lambda g, out, a, axis, keepdims: _spread(_expand(g, a, axis, keepdims), a.shape),),
+sum_ = Op("sum", lambda a, axis, keepdims: np.add.reduce(a, axis=axis, keepdims=keepdims), (_sum_vjp,),
           ("g copied along the summed axes",))
 mean = Op("mean", lambda a, axis, keepdims: np.add.reduce(a, axis=axis, keepdims=keepdims) / _count(a, axis),
-          (lambda g, out, a, axis, keepdims: _spread(_expand(g, a, axis, keepdims) / _count(a, axis), a.shape),),
+          (lambda g, out, a, axis, keepdims: _sum_vjp(g / _count(a, axis), out, a, axis, keepdims),),
           ("g / n copied along the averaged axes",))
 max_ = Op("max", lambda a, axis, keepdims: np.max(a, axis=axis, keepdims=keepdims), (_extreme_vjp,),
           ("g to the maxima (split among ties), 0 elsewhere",))
