@@ -13,7 +13,8 @@ import weakref
 
 import numpy as np
 
-from .harness import FLOOR, Contender, Section, Timing, compare, median_ratio, megabytes, ratio_text, time_text
+from .harness import (FLOOR, Contender, Section, Timing, ahead_of_peers, compare, median_ratio, megabytes,
+                      ratio_text, time_text)
 
 NODES, QUICK_NODES = 200_000, 20_000
 LINEAR_LIMIT = 2.5  # backward time of 2n nodes over n nodes: 2 is linear; noise allowed up to this
@@ -182,7 +183,12 @@ def run(quick=False):
                          f"{collected} unreachable objects")
     section.notes.append(f"tensorgrad: backward of {n:,} nodes took x{tg_growth:.2f} the time of {n // 2:,} (median of per-round ratios); "
                          f"backward {median_ratio(backward, 'tensorgrad'):.2f}x floor, "
-                         f"build {median_ratio(build, 'tensorgrad'):.2f}x floor (no targets for these ratios)")
+                         f"build {median_ratio(build, 'tensorgrad'):.2f}x floor")
+    for what, split in (("build", build), ("backward", backward)):
+        ours, theirs = median_ratio(split, "tensorgrad"), median_ratio(split, "PyTorch")
+        section.target(f"deep graph {what}", "tensorgrad no slower than PyTorch",
+                       f"{ours:.2f}x vs {theirs:.2f}x floor", ours <= theirs)
+        ahead_of_peers(section, f"deep graph {what}", split)
     section.target("deep graph linear", f"backward x2 time for x2 nodes (<= x{LINEAR_LIMIT})",
                    f"x{tg_growth:.2f}", tg_growth <= LINEAR_LIMIT)
     section.target("deep graph freed", "graph freed when dropped, by refcount alone",

@@ -112,6 +112,15 @@ def median_ratio(timings, name):
     return statistics.median(next(t for t in timings if t.name == name).ratios)
 
 
+def ahead_of_peers(section, workload, timings, ours="tensorgrad"):
+    """Add the target 'tensorgrad faster than every other library' (its own variants and the floor aside)."""
+    mine = median_ratio(timings, ours)
+    behind = [t.name for t in timings
+              if t.name != FLOOR and not t.name.startswith(ours) and statistics.median(t.ratios) <= mine]
+    section.target(f"{workload}: ahead of peers", "tensorgrad faster than every other library",
+                   "yes" if not behind else "no, behind " + ", ".join(behind), not behind)
+
+
 def seconds(s):
     """A duration with a unit that keeps three significant figures readable."""
     for unit, factor in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):

@@ -4,9 +4,10 @@ micrograd's engine, with tensors: `data`, `grad`, `_prev`, `_op` and `backward()
 mean there. The maths of every op lives in `ops.py`; this file only records the graph and walks it.
 `backward()` runs exactly the steps that `backward_steps()` yields, so a stepper shows backward itself.
 """
+import gc
 import threading
-from collections import deque
 from contextlib import contextmanager
+from operator import attrgetter
 
 import numpy as np
 
@@ -20,6 +21,10 @@ class _GradMode(threading.local):
 _state = _GradMode()
 _NO_ATTRS = {}
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
+_ZERO_GRAD = np.zeros(())  # `p.grad = 0` stores this marker (compared by identity), never an array of zeros
+_ZERO_GRAD.flags.writeable = False
+_new_value = object.__new__  # a Value made by an op skips __init__'s checks of user data
+_data = attrgetter("data")
 
 
 def is_grad_enabled():
@@ -76,29 +81,61 @@ def _lift(other, like):
     if isinstance(other, Value):
         return other
     if isinstance(other, _NUMBER):
-        return Value(np.array(other, dtype=like.data.dtype), requires_grad=like.requires_grad)
+        return _leaf(np.array(other, dtype=like.data.dtype), like.requires_grad)
     return Value(other, requires_grad=like.requires_grad)
+
+
+def _leaf(array, requires_grad):
+    """A leaf around a float ndarray already checked, without __init__'s checks (a number lifted by `c + 1`)."""
+    out = _new_value(Value)
+    out.data, out._grad, out._prev, out._fn, out._attrs = array, None, (), None, None
+    out.label, out.requires_grad = "", requires_grad
+    return out
 
 
 def apply(op, parents, attrs=_NO_ATTRS):
     """Run `op` forward on the parents' data and record the node (unless no graph is needed)."""
-    return _node(op.forward(*[p.data for p in parents], **attrs), op, parents, attrs)
+    return _node(op.forward(*map(_data, parents), **attrs), op, parents, attrs)
+
+
+def _unary_method(op):
+    """`Value.relu` and the like: apply() for an op of one operand and no attributes, minus its unpacking."""
+    def method(self):
+        return _node(op.forward(self.data), op, (self,))
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = f"{op.name}, elementwise; backward: grad_a = {op.formula(0)}"
+    return method
 
 
 def _node(data, op, parents, attrs=_NO_ATTRS):
+    """The op's output as a Value; op and parents are recorded only if a gradient can flow back to a parent."""
     if type(data) is not np.ndarray:
         data = np.asarray(data)  # numpy hands back scalars for 0-d results
-    out = object.__new__(Value)
-    out.data, out._grad, out.label = data, None, ""
-    if _state.enabled and any(p.requires_grad for p in parents):
-        out._prev, out._fn, out._attrs, out.requires_grad = parents, op, attrs, True
-    else:
-        out._prev, out._fn, out._attrs, out.requires_grad = (), None, None, False
+    out = _new_value(Value)
+    out.data = data
+    out._grad = None
+    out.label = ""
+    if _state.enabled:
+        for parent in parents:
+            if parent.requires_grad:
+                out._prev = parents
+                out._fn = op
+                out._attrs = attrs
+                out.requires_grad = True
+                return out
+    out._prev = ()
+    out._fn = out._attrs = None
+    out.requires_grad = False
     return out
 
 
 def elementwise(op, a, b):
-    """Apply a broadcasting binary op; a shape mismatch is reported with both shapes."""
+    """Apply a broadcasting binary op; a number or array on either side becomes a Value (`_lift`); a shape
+    mismatch is reported with both shapes."""
+    if type(a) is not Value:
+        a = _lift(a, b)
+    if type(b) is not Value:
+        b = _lift(b, a)
     try:
         return _node(op.forward(a.data, b.data), op, (a, b))  # apply(), minus its generic unpacking
     except ValueError:
@@ -143,13 +180,31 @@ class Value:
     # ---- what it holds ----
     @property
     def grad(self):
-        if self._grad is None:
-            self._grad = np.zeros_like(self.data)
+        if self._grad is None or self._grad is _ZERO_GRAD:
+            self._grad = np.zeros(self.data.shape, self.data.dtype)
         return self._grad
 
     @grad.setter
-    def grad(self, value):  # `p.grad = 0` (micrograd's zero_grad) works and keeps the shape
-        self._grad = None if value is None else np.array(np.broadcast_to(value, self.data.shape), self.data.dtype)
+    def grad(self, value):
+        """`p.grad = 0` (micrograd's zero_grad), or any all-zero array, costs what `p.grad = None` does.
+
+        Both store a marker instead of an array of zeros, so the next backward stores its first
+        contribution instead of adding it to zeros; reading `p.grad` still gives zeros of p's shape.
+        Unlike None, an assigned zero is a gradient: an optimiser still steps the parameter.
+        """
+        if value is None:
+            self._grad = None
+            return
+        if isinstance(value, (int, float)) and value == 0:
+            self._grad = _ZERO_GRAD
+            return
+        array = np.asarray(value.data if isinstance(value, Value) else value)
+        try:
+            array = np.broadcast_to(array, self.data.shape)
+        except ValueError:
+            raise ValueError(f"grad of shape {array.shape} does not fit a Value of shape {self.data.shape}: "
+                             "assign a number or an array of that shape") from None
+        self._grad = np.array(array, self.data.dtype) if array.any() else _ZERO_GRAD
 
     @property
     def _op(self):
@@ -202,23 +257,23 @@ class Value:
         return value_html(self)
 
     # ---- arithmetic: numbers and arrays on either side become Values ----
-    def __add__(self, other): return elementwise(ops.add, self, _lift(other, self))
-    def __radd__(self, other): return elementwise(ops.add, _lift(other, self), self)
-    def __sub__(self, other): return elementwise(ops.sub, self, _lift(other, self))
-    def __rsub__(self, other): return elementwise(ops.sub, _lift(other, self), self)
-    def __mul__(self, other): return elementwise(ops.mul, self, _lift(other, self))
-    def __rmul__(self, other): return elementwise(ops.mul, _lift(other, self), self)
-    def __truediv__(self, other): return elementwise(ops.div, self, _lift(other, self))
-    def __rtruediv__(self, other): return elementwise(ops.div, _lift(other, self), self)
-    def __rpow__(self, other): return elementwise(ops.power, _lift(other, self), self)
-    def __neg__(self): return apply(ops.neg, (self,))
+    def __add__(self, other): return elementwise(ops.add, self, other)
+    def __radd__(self, other): return elementwise(ops.add, other, self)
+    def __sub__(self, other): return elementwise(ops.sub, self, other)
+    def __rsub__(self, other): return elementwise(ops.sub, other, self)
+    def __mul__(self, other): return elementwise(ops.mul, self, other)
+    def __rmul__(self, other): return elementwise(ops.mul, other, self)
+    def __truediv__(self, other): return elementwise(ops.div, self, other)
+    def __rtruediv__(self, other): return elementwise(ops.div, other, self)
+    def __rpow__(self, other): return elementwise(ops.power, other, self)
+    __neg__ = _unary_method(ops.neg)
     def __abs__(self): return self.abs()
 
     def __pow__(self, other):
         if isinstance(other, _NUMBER) and not isinstance(other, bool):
             p = other.item() if isinstance(other, np.generic) else other  # float32 stays float32
             return apply(ops.pow_const, (self,), {"p": p})  # a number exponent: micrograd's `x**3`
-        return elementwise(ops.power, self, _lift(other, self))
+        return elementwise(ops.power, self, other)
 
     def __matmul__(self, other):
         return _matmul(self, _lift(other, self))
@@ -227,13 +282,13 @@ class Value:
         return _matmul(_lift(other, self), self)
 
     # ---- elementwise functions ----
-    def relu(self): return apply(ops.relu, (self,))
-    def tanh(self): return apply(ops.tanh, (self,))
-    def sigmoid(self): return apply(ops.sigmoid, (self,))
-    def exp(self): return apply(ops.exp, (self,))
-    def log(self): return apply(ops.log, (self,))
-    def sqrt(self): return apply(ops.sqrt, (self,))
-    def abs(self): return apply(ops.abs_, (self,))
+    relu = _unary_method(ops.relu)
+    tanh = _unary_method(ops.tanh)
+    sigmoid = _unary_method(ops.sigmoid)
+    exp = _unary_method(ops.exp)
+    log = _unary_method(ops.log)
+    sqrt = _unary_method(ops.sqrt)
+    abs = _unary_method(ops.abs_)
 
     # ---- reductions ----
     def sum(self, axis=None, keepdims=False): return self._reduce(ops.sum_, axis, keepdims)
@@ -279,22 +334,37 @@ class Value:
             raise IndexError(f"cannot index a Value of shape {self.shape} with {_short(index)}: {error}") from None
 
     # ---- the backward pass ----
-    def backward(self, grad=None):
-        """Add d(self)/d(leaf) to every leaf's grad (seeded with ones, or with `grad`)."""
-        deque(self.backward_steps(grad), maxlen=0)  # run every step, keeping none
+    def backward(self, grad=None, *, keep_intermediate=True):
+        """Add d(self)/d(leaf) to every leaf's grad (seeded with ones, or with `grad`).
+
+        It runs `backward_step` on every node, as `backward_steps()` does, but keeps no record of them.
+        Every node keeps its gradient, as in micrograd. `keep_intermediate=False` is the lean mode for
+        training loops (`fit` uses it): each intermediate node's gradient is dropped as soon as it has
+        been passed on, so big batches reuse memory instead of holding a gradient per node; the
+        leaves' gradients are the same, and intermediate nodes then read as zero.
+        """
+        for node in _start(self, self._seed(grad)):
+            backward_step(node)
+            if not keep_intermediate:
+                node._grad = None
 
     def backward_steps(self, grad=None):
         """Yield one `Step` per non-leaf node, in the order backward runs them, each already applied."""
+        return _recorded_steps(self, self._seed(grad))
+
+    def _seed(self, grad):
+        """dL/d(self) to start from: ones, or `grad` checked against this Value's shape."""
         if not self.requires_grad:
             raise ValueError("backward() on a Value that needs no gradient: it was made under no_grad() "
                              "or only from requires_grad=False data")
         if grad is None:
-            seed = np.ones_like(self.data)
-        else:
-            seed = np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=self.dtype)
-            if seed.shape != self.shape:
-                raise ValueError(f"backward: grad has shape {seed.shape} but the Value has shape {self.shape}")
-        return _run_steps(self, seed)
+            seed = np.empty(self.data.shape, self.data.dtype)
+            seed.fill(1)  # np.ones, without its Python-level overhead (it shows on small graphs)
+            return seed
+        seed = np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=self.dtype)
+        if seed.shape != self.shape:
+            raise ValueError(f"backward: grad has shape {seed.shape} but the Value has shape {self.shape}")
+        return seed
 
 
 def _format(array):
@@ -383,14 +453,30 @@ def topological_order(root, needing_grad=True):
     Backward wants only the nodes that need a gradient; a drawing wants them all. Iterative, so any
     depth works.
     """
+    # Python's cycle collector is paused (if on) for the sort. On a deep graph the stack below holds a
+    # tuple and an iterator per node, all alive at once; they are acyclic and freed as the stack
+    # unwinds, but they would make the collector rescan the whole graph many times over (a
+    # 200,000-node chain sorted 3-5x slower).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _depth_first(root, needing_grad)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _depth_first(root, needing_grad):
     order, seen, stack = [], {root}, [(root, iter(root._prev))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if (parent.requires_grad or not needing_grad) and parent not in seen:
+            if parent not in seen and (parent.requires_grad or not needing_grad):
                 seen.add(parent)
-                stack.append((parent, iter(parent._prev)))
-                break
+                if parent._prev:
+                    stack.append((parent, iter(parent._prev)))
+                    break
+                order.append(parent)  # a leaf has nothing to visit first
         else:
             stack.pop()
             order.append(node)
@@ -405,34 +491,58 @@ def accumulate_grad(node, grad, fresh=False):
     without a copy, when it is an intermediate node's or when it is `fresh` (made for this contribution
     alone); a leaf otherwise gets a copy of its own, which users and optimisers may change.
     """
-    if node._grad is not None:
-        node._grad = node._grad + grad
-    elif (fresh or node._fn is not None) and grad.dtype == node.data.dtype:
+    if node._grad is not None and node._grad is not _ZERO_GRAD:
+        total = node._grad + grad
+        node._grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d sums come back as scalars
+    elif (fresh or node._fn is not None) and (grad.dtype is node.data.dtype or grad.dtype == node.data.dtype):
         node._grad = grad
     else:
         node._grad = np.array(grad, dtype=node.data.dtype)
 
 
-def _run_steps(root, seed):
-    order = topological_order(root)
-    for node in order:  # intermediate nodes start every pass from zero; leaves accumulate
+def _start(root, seed):
+    """Begin a backward pass: the nodes to step through, in order, with the root's gradient seeded.
+
+    Intermediate nodes start every pass from zero; leaves accumulate across passes.
+    """
+    steps = []
+    for node in reversed(topological_order(root)):
         if node._fn is not None:
             node._grad = None
+            steps.append(node)
     accumulate_grad(root, seed)
-    for node in reversed(order):
-        fn = node._fn
-        if fn is None:
-            continue
-        g, parents = node._grad, node._prev
-        inputs, contributions = [p.data for p in parents], []
-        for i, parent in enumerate(parents):
-            if not parent.requires_grad:
-                continue  # nobody needs this gradient (input data, labels): skip its cost entirely
-            grad = fn.vjp(i, g, node.data, inputs, node._attrs)
-            if type(grad) is not np.ndarray:
-                grad = np.asarray(grad)
-            shape_before = grad.shape
+    return steps
+
+
+def backward_step(node, contributions=None):
+    """The chain rule at one node: pass its gradient on to each parent that needs one.
+
+    Each such parent gets the op's vjp of the node's gradient, summed back to the parent's shape
+    (`unbroadcast`) and added to its grad. Both `backward()` and `backward_steps()` run this; given a
+    list, each addition is also recorded there as a `Contribution`, for the Step a stepper shows.
+    """
+    vjps, g, out, attrs, parents = node._fn.vjps, node._grad, node.data, node._attrs, node._prev
+    inputs = [*map(_data, parents)]
+    for i, parent in enumerate(parents):
+        if not parent.requires_grad:
+            continue  # nobody needs this gradient (input data, labels): skip its cost entirely
+        if callable(vjps):  # one rule for any number of operands (stack, concatenate) takes the index first
+            grad = vjps(i, g, out, *inputs, **attrs)
+        else:
+            grad = vjps[i](g, out, *inputs, **attrs) if attrs else vjps[i](g, out, *inputs)
+        if type(grad) is not np.ndarray:
+            grad = np.asarray(grad)
+        shape_before = grad.shape
+        axes = ()
+        if shape_before != parent.data.shape:
             grad, axes = ops.unbroadcast(grad, parent.data.shape)
-            accumulate_grad(parent, grad, fresh=grad is not g and grad.base is None)
+        accumulate_grad(parent, grad, grad is not g and grad.base is None)  # fresh: made for this parent alone
+        if contributions is not None:
             contributions.append(Contribution(parent, grad, axes, shape_before))
+
+
+def _recorded_steps(root, seed):
+    for node in _start(root, seed):
+        g, contributions = node._grad, []
+        backward_step(node, contributions)
         yield Step(node, g, contributions)

@@ -1,4 +1,4 @@
-"""Ops on several Values at once: `stack`, `concatenate`, `where`, `maximum`.
+"""Ops on several Values at once: `stack`, `concatenate`, `sum_squares`, `where`, `maximum`.
 
 Their maths is in `ops.py` like every other op's; here the operands are checked and turned into Values.
 """
@@ -41,6 +41,11 @@ def concatenate(values, axis=0):
     if len(rest) > 1:
         raise ValueError(f"concatenate: shapes {[v.shape for v in values]} differ off axis {axis}")
     return apply(ops.concatenate, values, {"axis": axis})
+
+
+def sum_squares(values):
+    """sum(v * v) over every element of every Value, as one node (an L2 penalty's graph stays one node)."""
+    return apply(ops.sum_squares, _values(values, "sum_squares"))
 
 
 def where(cond, a, b):

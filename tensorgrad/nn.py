@@ -230,7 +230,11 @@ def save(module, path):
 
 def load(module, path):
     """Copy weights saved by `save` into `module`, in place; names and shapes must match exactly."""
-    archive = np.load(path, allow_pickle=False)
+    try:
+        archive = np.load(path, allow_pickle=False)
+    except ValueError:  # neither .npz nor .npy: numpy takes any other file for a pickle, and refuses it
+        raise ValueError(f"load: {path} is not a weights file written by tensorgrad.nn.save "
+                         "(those are .npz archives of named arrays)") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"load: {path} holds a single array, not an .npz file written by tensorgrad.nn.save")
     try:

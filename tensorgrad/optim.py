@@ -37,7 +37,8 @@ class Optimizer:
         for i, p in enumerate(self.params):
             if p._grad is None:
                 continue
-            g = p._grad + self.weight_decay * p.data if self.weight_decay else p._grad
+            g = p.grad  # through the property: an assigned zero (`p.grad = 0`) reads as zeros of p's shape
+            g = g + self.weight_decay * p.data if self.weight_decay else g
             p.data -= self._update(i, g, lr)
         self.k += 1
 

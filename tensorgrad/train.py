@@ -1,6 +1,7 @@
 """A small training loop, `fit`, and the callback hook the live plots use.
 
 Each step is micrograd's demo loop: scores = model(X); loss; zero_grad; backward; optimizer step.
+The backward runs lean (`keep_intermediate=False`): nothing reads the intermediate gradients here.
 After every step each callback receives a `TrainState`; setting `state.stop = True` ends training.
 Loss and accuracy are those of the step's batch, measured before its update (as micrograd reports them).
 """
@@ -64,17 +65,18 @@ def accuracy_threshold(loss, y):
     return 0.5 if loss == "mse" and np.isin(y, (0, 1)).all() else 0.0
 
 
-def forward_backward(model, xb, yb, loss_fn, optimizer, l2=0.0):
+def forward_backward(model, xb, yb, loss_fn, optimizer, l2=0.0, keep_intermediate=True):
     """One step up to its update: scores = model(xb), the loss (plus l2 penalty), zero_grad, backward.
 
     Returns (scores, loss); the caller then runs `optimizer.step()` (and may look at the graph first).
+    `keep_intermediate=False` (what `fit` uses) is backward's lean mode: only the parameters keep gradients.
     """
     scores = model(xb)
     total = loss_fn(scores, yb)
     if l2:
         total = total + l2 * losses.l2_penalty(model.parameters())
     optimizer.zero_grad()
-    total.backward()
+    total.backward(keep_intermediate=keep_intermediate)
     return scores, total
 
 
@@ -117,7 +119,7 @@ def _steps(model, X, y, loss_fn, optimizer, steps, batch_size, l2, callbacks, rn
         if batch_size is not None:
             rows = rng.choice(len(X), size=batch_size, replace=False)
             xb, yb = Value(X[rows], requires_grad=False), y[rows]
-        scores, total = forward_backward(model, xb, yb, loss_fn, optimizer, l2)
+        scores, total = forward_backward(model, xb, yb, loss_fn, optimizer, l2, keep_intermediate=False)
         optimizer.step()
         history.steps.append(step)
         history.loss.append(total.item())

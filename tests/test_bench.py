@@ -14,8 +14,20 @@ def test_quick_per_op_run_checks_every_contender_against_the_floor(capsys):
     for name in ("tensorgrad", "PyTorch", "MyGrad", "micrograd"):
         assert f"- {name}: output and gradients = floor" in out
     assert "MISMATCH" not in out
-    assert "| per-op | tensorgrad <= 2.5x floor |" in out  # the target row, with its verdict
+    assert "| per-op | tensorgrad <= 4.0x floor |" in out  # the target rows, with their verdicts
+    assert "| per-op vs micrograd | tensorgrad >= 1.5x faster than micrograd |" in out
+    assert "| per-op: ahead of peers | tensorgrad faster than every other library |" in out
     assert "openblas" in out.lower() or "BLAS" in out  # the machine description names the BLAS in use
+
+
+def test_quick_scalar_run_checks_micrograd_s_own_expressions_against_the_hand_written_floor(capsys):
+    from bench import scalar
+    assert scalar.floor(1)() == ([-20.0, 24.70408163265306], [46.0, 138.83381924198252, 645.5772594752187])
+    assert main(["--quick", "--only", "scalar", "--threads", "native"]) == 0
+    out = capsys.readouterr().out
+    for name in ("tensorgrad", "micrograd", "PyTorch", "MyGrad"):
+        assert f"- {name}: outputs and gradients = floor" in out
+    assert "| scalar | tensorgrad no slower than micrograd |" in out
 
 
 def test_compare_interleaves_and_caps_slow_contenders():

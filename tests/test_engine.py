@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import tensorgrad as tg
+import tensorgrad.optim  # noqa: F401  (tg.optim)
 from tensorgrad import ops
 from tensorgrad import Value
 from torch_ref import check, readme_example
@@ -99,6 +100,45 @@ def test_zero_grad_by_assignment_keeps_shape():
     assert p.grad.shape == (2, 3) and not p.grad.any()
 
 
+def _peak_bytes_of_a_backward_after(zero):
+    """Peak memory of zeroing a 2 MB parameter's gradient, then a backward; and the parameter."""
+    p = Value(np.ones(250_000))
+    (p * 2).sum().backward()
+    tracemalloc.start()
+    try:
+        zero(p)
+        (p * 3).sum().backward()
+        return tracemalloc.get_traced_memory()[1], p
+    finally:
+        tracemalloc.stop()
+
+
+ZEROINGS = {"0": lambda p: setattr(p, "grad", 0), "0.0": lambda p: setattr(p, "grad", 0.0),
+            "zeros array": lambda p: setattr(p, "grad", np.zeros(p.shape, np.float32)),
+            "zero_grad": lambda p: tg.optim.SGD([p], lr=0.1).zero_grad()}
+
+
+@pytest.mark.parametrize("how", ZEROINGS)
+def test_every_way_of_zeroing_a_gradient_is_as_cheap_as_none(how):
+    baseline, _ = _peak_bytes_of_a_backward_after(lambda p: setattr(p, "grad", None))
+    peak, p = _peak_bytes_of_a_backward_after(ZEROINGS[how])
+    # no array of zeros is made, and the first contribution is not added to one
+    assert peak < baseline + 0.1 * p.data.nbytes, f"{(peak - baseline) / p.data.nbytes:.1f} extra arrays"
+    np.testing.assert_array_equal(p.grad, np.full(p.shape, 3.0))
+    ZEROINGS[how](p)
+    assert p.grad.shape == p.shape and p.grad.dtype == p.dtype and not p.grad.any()
+
+
+def test_an_assigned_zero_is_a_gradient_to_the_optimiser_and_none_is_not():
+    from tensorgrad.optim import SGD
+    zeroed, cleared = Value(np.ones(2)), Value(np.ones(2))
+    opt = SGD([zeroed, cleared], lr=0.1, weight_decay=0.5)
+    zeroed.grad, cleared.grad = 0, None
+    opt.step()  # as torch: a zero gradient still gets weight decay; a missing one is skipped
+    np.testing.assert_allclose(zeroed.data, [0.95, 0.95])
+    np.testing.assert_array_equal(cleared.data, [1.0, 1.0])
+
+
 def test_deep_chain_of_a_million_nodes():
     gc.disable()  # the graph is acyclic (tested below); rescanning its 2M objects would only slow the test
     try:
@@ -109,6 +149,19 @@ def test_deep_chain_of_a_million_nodes():
         y.backward()  # an iterative topological sort: no RecursionError
         assert x.grad == 1.0
         del y  # dropping a million-deep chain must not overflow the C stack either
+    finally:
+        gc.enable()
+
+
+def test_backward_leaves_the_cycle_collector_as_it_found_it():
+    y = (Value([1.0, 2.0]) * 3).sum()
+    assert gc.isenabled()
+    y.backward()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        y.backward()
+        assert not gc.isenabled()  # the sort pauses the collector, and never turns on one the user turned off
     finally:
         gc.enable()
 
@@ -239,6 +292,51 @@ def test_backward_is_running_all_the_steps(rng):
     np.testing.assert_array_equal(b1.grad, b2.grad)
 
 
+def _mlp_graph(rng):
+    x = Value(rng.standard_normal((5, 3)), requires_grad=False)
+    w1, b1 = Value(rng.standard_normal((3, 4))), Value(rng.standard_normal(4))
+    w2 = Value(rng.standard_normal((4, 1)))
+    h = (x @ w1 + b1).relu()
+    return [w1, b1, w2], (h @ w2 + h.sum(axis=1, keepdims=True) * w2.sum()).tanh().mean()
+
+
+def test_backward_and_backward_steps_run_the_same_step_function_on_the_same_nodes(rng, monkeypatch):
+    from tensorgrad import engine
+    visited = []
+
+    def recording(node, contributions=None):
+        visited.append(node)
+        return step(node, contributions)
+    step = engine.backward_step
+    monkeypatch.setattr(engine, "backward_step", recording)
+    state = rng.bit_generator.state
+    leaves, root = _mlp_graph(rng)
+    root.backward()
+    by_backward, visited[:] = list(visited), []
+    grads = {id(n): n.grad.copy() for n in engine.topological_order(root)}
+    rng.bit_generator.state = state
+    leaves2, root2 = _mlp_graph(rng)
+    steps = list(root2.backward_steps())
+    assert visited == [s.node for s in steps] and len(steps) == len(by_backward)
+    order, order2 = engine.topological_order(root), engine.topological_order(root2)
+    for n, n2 in zip(order, order2):  # every node's gradient, intermediate ones included, is the same
+        np.testing.assert_array_equal(grads[id(n)], n2.grad)
+
+
+def test_lean_backward_gives_the_leaves_the_same_gradients_and_keeps_no_others(rng):
+    state = rng.bit_generator.state
+    leaves, root = _mlp_graph(rng)
+    root.backward()
+    root.backward()
+    rng.bit_generator.state = state
+    lean_leaves, lean_root = _mlp_graph(rng)
+    lean_root.backward(keep_intermediate=False)
+    lean_root.backward(keep_intermediate=False)  # and it accumulates into the leaves as backward does
+    for leaf, lean in zip(leaves, lean_leaves):
+        np.testing.assert_array_equal(leaf.grad, lean.grad)
+    assert all(node._grad is None for node in _non_leaves(lean_root))
+
+
 def test_each_step_is_applied_when_it_is_yielded():
     a, b = Value([1.0, 2.0]), Value([3.0, 4.0])
     c = a * b
@@ -354,7 +452,8 @@ FLOAT32_EXPRESSIONS = {
     "reductions": lambda a, b: a.sum(0).mean() + a.max() + a.min(axis=1, keepdims=True).sum(),
     "softmax": lambda a, b: (a.softmax() * a.log_softmax(0)).sum(),
     "shape": lambda a, b: (a.reshape(6)[[0, 0, 5]].sum() + a.T[1:].sum()),
-    "joins": lambda a, b: (tg.stack([a, a]) * tg.concatenate([a, a], axis=1)[:, :3]).sum(),
+    "joins": lambda a, b: (tg.stack([a, a]) * tg.concatenate([a, a], axis=1)[:, :3]).sum()
+    + tg.functional.sum_squares([a, b]),
     "where-maximum": lambda a, b: (tg.where(a.data > 1, a, 0.0) + tg.maximum(a, b)).sum(),
     "matmul": lambda a, b: (a @ b).sum(),
 }

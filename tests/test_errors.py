@@ -155,6 +155,18 @@ def test_stack_and_concatenate_mismatches():
 
 # ---- scalars and backward -----------------------------------------------------------------------
 
+@pytest.mark.parametrize("grad", [np.ones(3), np.ones((1, 2)), [[1.0], [2.0]]])
+def test_assigning_a_grad_of_another_shape_names_both_shapes(grad):
+    p = Value([1.0, 2.0])
+    with pytest.raises(ValueError) as info:
+        p.grad = grad
+    message = str(info.value)
+    assert str(np.shape(grad)) in message and "(2,)" in message and "remapped" not in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    p.grad = [3.0]  # what broadcasts to the shape is still fine
+    np.testing.assert_array_equal(p.grad, [3.0, 3.0])
+
+
 def test_item_on_a_non_scalar():
     with pytest.raises(ValueError, match=r"item\(\).*\(2, 3\)"):
         V23.item()

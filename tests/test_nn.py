@@ -275,3 +275,8 @@ def test_load_rejects_files_that_are_not_plain_weight_archives(tmp_path):
     np.save(tmp_path / "single.npy", np.zeros(3))
     with pytest.raises(ValueError, match="single array"):
         load(Neuron(1), tmp_path / "single.npy")
+    (tmp_path / "notes.txt").write_text("my notes on backprop")
+    with pytest.raises(ValueError) as info:
+        Neuron(1).load(tmp_path / "notes.txt")
+    message = str(info.value)
+    assert "notes.txt is not a weights file written by tensorgrad.nn.save" in message and "pickle" not in message

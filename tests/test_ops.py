@@ -231,6 +231,10 @@ for axis, shapes in [(0, [(1, 3), (2, 3), (4, 3)]), (1, [(2, 1), (2, 3), (2, 2)]
                      (0, [(3,), (2,)])]:
     case(ops.concatenate, f"axis={axis}-{len(shapes)}", lambda *xs, axis=axis: tg.concatenate(list(xs), axis=axis),
          *[data(s) for s in shapes], torch_fn=lambda *xs, axis=axis: torch.cat(xs, dim=axis))
+case(ops.sum_squares, "shapes", lambda *xs: tg.functional.sum_squares(list(xs)), data((2, 3)), data(()), data((4,)),
+     torch_fn=lambda *xs: sum((x * x).sum() for x in xs))
+case(ops.sum_squares, "same-value-twice", lambda a: tg.functional.sum_squares([a, a * 2, a]), data((3,)),
+     torch_fn=lambda a: 2 * (a * a).sum() + (4 * a * a).sum())
 case(ops.concatenate, "same-value-twice", lambda a: tg.concatenate([a, a]), data((2,)),
      torch_fn=lambda a: torch.cat([a, a]))
 
