@@ -115,6 +115,12 @@ def test_stepper_in_voila_without_dot(page):
         contributions.nth(4).wait_for()
         assert contributions.count() == 5  # a + b, a * b, -a, b + a, b - a
 
+        a.hover()  # the tooltip: label, shape, dtype, and the full data and gradient
+        tip = stepper(page).locator(".tg-tooltip")
+        tip.wait_for(state="visible")
+        assert re.search(r"^a \(2, 2\) float64\s*data", tip.inner_text())
+        assert "grad" in tip.inner_text() and "pending" not in tip.inner_text()
+
         stepper(page).get_by_role("button", name="first").click()
         wait_for_step(page, 0)
         assert stepper(page).locator("text", has_text="pending").count() == pending_at_start
