@@ -17,7 +17,8 @@ import numpy as np
 from .harness import Contender, Section, compare, median_ratio, seconds, time_text
 
 BLOCKS = 60
-STEPPER_TARGET, LIVE_PLOT_TARGET = 0.050, 0.10
+STEPPER_TARGET = 0.050
+LIVE_PLOT_TARGET, LIVE_PLOT_TARGET_STEPS, FRAME_TARGET = 0.05, 1000, 0.015  # overhead on a 1,000-step run; one frame
 LIVE_PLOT_STEPS = (100, 1000)
 
 
@@ -149,10 +150,13 @@ def live_plot_section(quick):
         section.rows.append([str(steps), time_text(timings[0]), time_text(timings[1]),
                              f"{overhead:+.1%} ({min(ratios) - 1:+.1%} to {max(ratios) - 1:+.1%})",
                              str(plots[-1].frames)])
-        section.target(f"live plot, {steps} steps", f"overhead < {LIVE_PLOT_TARGET:.0%}", f"{overhead:+.1%}",
-                       overhead < LIVE_PLOT_TARGET)
-    section.notes.append(f"the plot: {name} with its defaults; a frame costs "
-                         f"about {seconds(plots[-1].seconds_drawing / plots[-1].frames)}, and the final frame always draws")
+        if steps == LIVE_PLOT_TARGET_STEPS:
+            section.target(f"live plot, {steps} steps", f"overhead <= {LIVE_PLOT_TARGET:.0%}", f"{overhead:+.1%}",
+                           overhead <= LIVE_PLOT_TARGET)
+    frame = plots[-1].seconds_drawing / plots[-1].frames
+    section.target("live plot frame", f"<= {seconds(FRAME_TARGET)} (mean over a run's frames, the first full draw "
+                   "included)", seconds(frame), frame <= FRAME_TARGET)
+    section.notes.append(f"the plot: {name} with its defaults; the final frame always draws")
     return section
 
 
