@@ -65,8 +65,10 @@ def server(args, ready_path, log_name):
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log = open(ARTIFACTS / f"{log_name}.log", "w")
+    env = without_dot()  # kernels import this checkout's packages (tensorgrad, and bench for the benchmark)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     process = subprocess.Popen([sys.executable, "-m", *args, f"--port={port}"], stdout=log,
-                               stderr=subprocess.STDOUT, cwd=ROOT, env=without_dot())
+                               stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base + ready_path, process)
