@@ -78,6 +78,7 @@ def test_quick_start_dot_has_one_slot_per_number_line_and_names_nodes_in_trace_o
         assert {(f, j, k) for f, j, k in slots if j == i} == {(f, i, k) for f in "DG" for k in range(lines)}
     assert "-4.0000" not in view.dot  # the numbers travel in the state, never in the layout
     assert view.info[0] == {"label": "a", "shape": "(2, 2)", "dtype": "float64"}
+    assert view.info[-1]["label"] == f"output of {g._op}"  # unlabelled nodes are named by their op
 
 
 def test_full_state_for_a_new_page_holds_every_number():

@@ -157,7 +157,9 @@ def _nothing_shown():
 
 
 def _info(v):
-    return {"label": str(v.label or ""), "shape": "scalar" if not v.ndim else str(v.shape), "dtype": str(v.dtype)}
+    """What the tooltip names a node by: its label, else the op that made it (most nodes have no label)."""
+    name = str(v.label) if v.label else (f"output of {v._op}" if v._fn is not None else "")
+    return {"label": name, "shape": "scalar" if not v.ndim else str(v.shape), "dtype": str(v.dtype)}
 
 
 def _fields(v, max_elements, done):
