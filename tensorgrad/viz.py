@@ -119,7 +119,6 @@ def widget_dot(root, rankdir="LR", *, max_elements=16, max_nodes=400):
         return [], dot
     names = {v: i for i, v in enumerate(nodes)}
 
-
     def record(v):
         i, fields, heat = names[v], node_fields(v, max_elements), _is_big(v.data, max_elements)
         grad = _slots("grad", "G", i, fields["grad"], heat) if v.requires_grad else "grad: not tracked"
@@ -332,6 +331,15 @@ def _array_text(array, max_elements, kind):
     width = max((len(number(x)) for x in array.flat), default=0)
     return np.array2string(array, separator=" ", max_line_width=10**9, threshold=array.size + 1,
                            formatter={"float_kind": lambda x: number(x).rjust(width)})
+
+
+FULL_ELEMENTS = 64  # tensors up to this size are written out in full where a node is looked at closely
+
+
+def full_text(array):
+    """Every number of a tensor of up to FULL_ELEMENTS elements (numpy elides the middle of bigger ones)."""
+    return np.array2string(np.asarray(array), precision=4, separator=" ", max_line_width=100,
+                           threshold=FULL_ELEMENTS + 1)
 
 
 def value_html(v, max_elements=16):

@@ -19,11 +19,10 @@ import numpy as np
 import traitlets
 
 from ..engine import Value
-from ..viz import node_fields, widget_dot
+from ..viz import FULL_ELEMENTS, full_text, node_fields, widget_dot
 
 STATIC = pathlib.Path(__file__).parent / "static"
 VIZ_VERSION = "3.31.0"  # @viz-js/viz, vendored by scripts/vendor_viz.py
-TOOLTIP_ELEMENTS = 64  # tooltips show tensors up to this size in full
 
 
 def _runtime_esm():
@@ -174,7 +173,7 @@ def _fields(v, max_elements, done):
 
 
 def _tooltip_text(array):
-    if array.size > TOOLTIP_ELEMENTS:
+    if array.size > FULL_ELEMENTS:
         return (f"{array.size} elements: min {array.min():.4g}, mean {array.mean():.4g}, max {array.max():.4g}, "
                 f"norm {np.linalg.norm(array):.4g}")
-    return np.array2string(array, precision=4, separator=" ", max_line_width=100, threshold=TOOLTIP_ELEMENTS + 1)
+    return full_text(array)

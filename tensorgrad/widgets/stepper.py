@@ -13,6 +13,7 @@ import numpy as np
 
 from ..engine import accumulate_grad, operand_names, topological_order
 from .._deps import require
+from ..viz import full_text
 
 
 class Stepper:
@@ -143,11 +144,11 @@ def node_html(stepper, node):
     """HTML for a clicked node: its full data, its gradient so far and every contribution that reached it."""
     esc = html.escape
     flows = stepper.contributions_to(node)
-    grad = (f"<pre>{esc(_full(node.grad))}</pre>" if node in stepper.computed else "pending: no step has reached it yet") \
+    grad = (f"<pre>{esc(full_text(node.grad))}</pre>" if node in stepper.computed else "pending: no step has reached it yet") \
         if node.requires_grad else "not tracked"
     cell = 'style="text-align:left; vertical-align:top; padding-right:12px"'
     rows = [f'<div class="tg-node-details"><p><b>Selected: {esc(_name(node))}</b> {esc(str(node.dtype))}</p><table>',
-            f"<tr><th {cell}>data</th><td><pre>{esc(_full(node.data))}</pre></td></tr>",
+            f"<tr><th {cell}>data</th><td><pre>{esc(full_text(node.data))}</pre></td></tr>",
             f"<tr><th {cell}>gradient so far</th><td>{grad}</td></tr></table>"]
     if flows:
         rows.append(f'<p>{len(flows)} contribution{"s" if len(flows) > 1 else ""} so far:</p><ol class="tg-contributions">')
@@ -156,10 +157,6 @@ def node_html(stepper, node):
     elif node.requires_grad:
         rows.append("<p>no contribution so far</p>")
     return "".join(rows) + "</div>"
-
-
-def _full(array):
-    return np.array2string(np.asarray(array), precision=4, separator=" ", max_line_width=100, threshold=65)
 
 
 class BackwardStepper:
