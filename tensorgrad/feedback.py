@@ -148,8 +148,11 @@ def check(run, success):
     return Feedback(PASSED, success)
 
 
-def call_student(fn, *args):
-    """Call the student's function; its NotImplementedError means not attempted, other errors are a Mistake."""
+def call_student(fn, *args, doing="your function"):
+    """Call student code; its NotImplementedError means not attempted, other errors are a Mistake.
+
+    `doing` names the call in that Mistake ("forward", say); the inputs' shapes are given with it.
+    """
     if is_placeholder(fn):
         raise NotAttempted
     try:
@@ -157,5 +160,5 @@ def call_student(fn, *args):
     except NotImplementedError:
         raise NotAttempted from None
     except Exception as error:  # any crash in student code is feedback, never a traceback from the check
-        shapes = ", ".join(str(np.shape(a)) for a in args)
-        raise Mistake(f"your function raised {type(error).__name__} on inputs of shapes {shapes}: {error}") from None
+        shapes = f" on inputs of shapes {', '.join(str(np.shape(a)) for a in args)}" if args else ""
+        raise Mistake(f"{doing} raised {type(error).__name__}{shapes}: {error}") from None

@@ -9,7 +9,7 @@ snippet to paste, with its shapes and the mistake named; `.stepper()` opens a Ba
 import numpy as np
 
 from .engine import Value, apply
-from .feedback import PASSED, Feedback, Mistake, NotAttempted, check, diagnose
+from .feedback import PASSED, Feedback, Mistake, call_student, check, diagnose
 from .gradcheck import gradcheck
 
 # op name -> cases: operand shapes as letters (sizes drawn per letter, "1" stays 1) and attributes
@@ -84,12 +84,12 @@ def check_op_rounds(op, reference, rounds, seed):
 
 
 def _one_case(op, reference, arrays, attrs):
-    mine = _student(lambda: apply(op, tuple(Value(a) for a in arrays), attrs), "forward")
+    mine = call_student(lambda: apply(op, tuple(Value(a) for a in arrays), attrs), doing="forward")
     expected = reference(*[Value(a) for a in arrays], **attrs)
     diagnose(mine.data, expected.data, "forward")
     weights = np.random.default_rng(1).standard_normal(expected.shape)
     values = [Value(a) for a in arrays]
-    _student(lambda: apply(op, tuple(values), attrs).backward(weights), "backward")
+    call_student(lambda: apply(op, tuple(values), attrs).backward(weights), doing="backward")
     reference_values = [Value(a) for a in arrays]
     reference(*reference_values, **attrs).backward(weights)
     for k, (v, r) in enumerate(zip(values, reference_values)):
@@ -98,16 +98,6 @@ def _one_case(op, reference, arrays, attrs):
         gradcheck(lambda *vs: apply(op, vs, attrs), *arrays)
     except AssertionError as error:
         raise Mistake(str(error)) from None
-
-
-def _student(fn, where):
-    """Run student code; NotImplementedError means not attempted, any other error is the mistake."""
-    try:
-        return fn()
-    except NotImplementedError:
-        raise NotAttempted from None
-    except Exception as error:
-        raise Mistake(f"{where} raised {type(error).__name__}: {error}") from None
 
 
 def _expression(op, arrays, attrs):
