@@ -65,6 +65,12 @@ def accuracy_threshold(loss, y):
     return 0.5 if loss == "mse" and np.isin(y, (0, 1)).all() else 0.0
 
 
+def check_batch_size(batch_size, samples):
+    """None (the full batch) or a whole number of samples from 1 to `samples`."""
+    if batch_size is not None and not 1 <= batch_size <= samples:
+        raise ValueError(f"batch_size must be between 1 and {samples} (the number of samples), got {batch_size!r}")
+
+
 def forward_backward(model, xb, yb, loss_fn, optimizer, l2=0.0, keep_intermediate=True):
     """One step up to its update: scores = model(xb), the loss (plus l2 penalty), zero_grad, backward.
 
@@ -104,8 +110,7 @@ def fit_iter(model, X, y, loss="svm", optimizer=None, steps=100, batch_size=None
     y = np.asarray(y.data if isinstance(y, Value) else y)
     if X.ndim != 2 or len(X) != len(y):
         raise ValueError(f"fit wants X of shape (N, features) and N labels; got X {X.shape} and y {y.shape}")
-    if batch_size is not None and not 1 <= batch_size <= len(X):
-        raise ValueError(f"batch_size must be between 1 and {len(X)} (the number of samples), got {batch_size!r}")
+    check_batch_size(batch_size, len(X))
     optimizer = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
     return _steps(model, X, y, loss_fn, optimizer, steps, batch_size, l2, callbacks, np.random.default_rng(seed),
                   accuracy_threshold(loss, y))

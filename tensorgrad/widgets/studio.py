@@ -18,7 +18,7 @@ import numpy as np
 
 from ..engine import Value
 from ..optim import SGD, Adam
-from ..train import accuracy, accuracy_threshold, forward_backward, loss_function
+from ..train import accuracy, accuracy_threshold, check_batch_size, forward_backward, loss_function
 from .._deps import require
 from .clickimage import click_image
 from .training import TrainingPlot, start
@@ -55,8 +55,7 @@ class StudioModel:
         if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y) or y.ndim != 1:
             raise ValueError(f"the studio trains on 2-D points: X of shape (N, 2) and N labels; got X {X.shape} "
                              f"and y {y.shape}")
-        if batch_size is not None and not 1 <= batch_size <= len(X):
-            raise ValueError(f"batch_size must be between 1 and {len(X)} (the number of samples), got {batch_size!r}")
+        check_batch_size(batch_size, len(X))
         self.net, self.loss, self.loss_fn = model, loss, loss_function(loss)
         self.optimizer = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
         self.named_parameters = (model.named_parameters() if hasattr(model, "named_parameters")
