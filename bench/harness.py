@@ -95,8 +95,23 @@ def timing_rows(timings):
             for t in timings]
 
 
+def timed(fn, count):
+    """The seconds each of `count` calls of `fn` takes, back to back (for costs too small to interleave)."""
+    times = []
+    for _ in range(count):
+        began = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def spread(times):
+    """Durations as "median (min-max)"."""
+    return f"{seconds(statistics.median(times))} ({seconds(min(times))}-{seconds(max(times))})"
+
+
 def time_text(t):
-    return f"{seconds(t.median)} ({seconds(min(t.seconds))}-{seconds(max(t.seconds))})"
+    return spread(t.seconds)
 
 
 def ratio_text(t):

@@ -11,7 +11,7 @@ import json
 import statistics
 import time
 
-from .harness import Section, seconds
+from .harness import Section, seconds, spread, timed
 from .widgets import available
 
 FRAME_TARGET, RUN_STEPS, PAUSE_TARGET = 0.015, 1000, 0.5
@@ -29,19 +29,6 @@ def _studio(steps, graph=True, background=False):
                           background=background)
 
 
-def _timed(fn, count):
-    times = []
-    for _ in range(count):
-        began = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - began)
-    return times
-
-
-def _spread(times):
-    return f"{seconds(statistics.median(times))} ({seconds(min(times))}-{seconds(max(times))})"
-
-
 def run(quick=False):
     section = Section("studio: training studio on the classroom workload (per frame, whole runs, Pause)",
                       ["what", "median (min-max)", "times"])
@@ -57,14 +44,14 @@ def run(quick=False):
     for _ in range(20):
         model.step()
     plot.draw()  # the first frame with a step makes the live graph
-    section.rows.append(["one training step (forward, backward, update, record)", _spread(_timed(model.step, count)),
+    section.rows.append(["one training step (forward, backward, update, record)", spread(timed(model.step, count)),
                          str(count)])
     section.rows.append(["frame: boundary, curves and PNG (TrainingPlot.draw, no listeners)",
-                         _spread(frame := _timed(_draw_without_listeners(plot), count)), str(count)])
+                         spread(frame := timed(_draw_without_listeners(plot), count)), str(count)])
     sent = []
     studio.live_graph.send = lambda message: sent.append(len(json.dumps(message)))
-    whole = _timed(lambda: (model.step(), plot.draw()), count)  # the frame as a run draws it: listeners too
-    section.rows.append(["step + frame with the live graph, table and PNG sent to the widgets", _spread(whole),
+    whole = timed(lambda: (model.step(), plot.draw()), count)  # the frame as a run draws it: listeners too
+    section.rows.append(["step + frame with the live graph, table and PNG sent to the widgets", spread(whole),
                          str(count)])
     section.rows.append(["live graph: bytes of state sent per frame", f"{statistics.median(sent):.0f} B "
                          f"({min(sent)}-{max(sent)})", str(len(sent))])
@@ -104,8 +91,8 @@ def _whole_runs(section):
         studio.train()
         studio_times.append(time.perf_counter() - began)
     overhead = statistics.median(studio_times) / statistics.median(fit_times) - 1
-    section.rows.append([f"{RUN_STEPS} steps: fit alone", _spread(fit_times), "3"])
-    section.rows.append([f"{RUN_STEPS} steps: studio run, graph shown ({overhead:+.0%})", _spread(studio_times), "3"])
+    section.rows.append([f"{RUN_STEPS} steps: fit alone", spread(fit_times), "3"])
+    section.rows.append([f"{RUN_STEPS} steps: studio run, graph shown ({overhead:+.0%})", spread(studio_times), "3"])
 
 
 def _pause(section):
@@ -120,5 +107,5 @@ def _pause(section):
         studio.job.wait(30)
         latencies.append(time.perf_counter() - began)
     median = statistics.median(latencies)
-    section.rows.append(["Pause pressed -> run ended and stepper opened (training thread)", _spread(latencies), "5"])
+    section.rows.append(["Pause pressed -> run ended and stepper opened (training thread)", spread(latencies), "5"])
     section.target("Pause responds", f"< {seconds(PAUSE_TARGET)}", seconds(median), median < PAUSE_TARGET)

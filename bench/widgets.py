@@ -10,11 +10,10 @@ The live plot is timed as `fit` with and without it on the classroom workload, r
 import importlib
 import json
 import statistics
-import time
 
 import numpy as np
 
-from .harness import Contender, Section, compare, median_ratio, seconds, time_text
+from .harness import Contender, Section, compare, median_ratio, seconds, spread, time_text, timed
 
 BLOCKS = 60
 STEPPER_TARGET = 0.050
@@ -41,19 +40,6 @@ def stepper_graph():
     return x.sum()
 
 
-def _per_step(stepper, count):
-    times = []
-    for _ in range(count):
-        began = time.perf_counter()
-        stepper.next()
-        times.append(time.perf_counter() - began)
-    return times
-
-
-def _spread(times):
-    return f"{seconds(statistics.median(times))} ({seconds(min(times))}-{seconds(max(times))})"
-
-
 def stepper_section(quick):
     module, why = available("tensorgrad.widgets.stepper")
     section = Section("widgets: backward stepper, time per step", ["what", "per step: median (min-max)", "steps timed"])
@@ -63,8 +49,8 @@ def stepper_section(quick):
     from tensorgrad.viz import trace
     root = stepper_graph()
     model = module.Stepper(root)
-    times = _per_step(model, model.num_steps)
-    section.rows.append(["Stepper model alone (next)", _spread(times), str(len(times))])
+    times = timed(model.next, model.num_steps)
+    section.rows.append(["Stepper model alone (next)", spread(times), str(len(times))])
     section.notes.append(f"graph: {len(trace(root)[0])} nodes, {model.num_steps} backward steps")
     try:
         view = module.BackwardStepper(root)
@@ -73,8 +59,8 @@ def stepper_section(quick):
         return section
     sent = []
     view.graph.send = lambda message: sent.append(len(json.dumps(message)))  # what the browser would receive
-    view_times = _per_step(view, 15 if quick else model.num_steps)
-    section.rows.append(["BackwardStepper view, Python side (next: model, state message, panel)", _spread(view_times),
+    view_times = timed(view.next, 15 if quick else model.num_steps)
+    section.rows.append(["BackwardStepper view, Python side (next: model, state message, panel)", spread(view_times),
                          str(len(view_times))])
     section.rows.append(["bytes sent to the browser per step (JSON state message)",
                          f"{statistics.median(sent):.0f} B ({min(sent)}-{max(sent)} B)", str(len(sent))])
@@ -122,9 +108,9 @@ def _browser_rows(section, steps=25):
         timed = [page.evaluate(BROWSER_STEP) for _ in range(steps)]
     round_trip, patch = [t / 1000 for t, _ in timed], [p / 1000 for _, p in timed]
     section.rows.append(["in the browser: state message -> SVG patched and node in view (performance.now())",
-                         _spread(patch), str(len(patch))])
+                         spread(patch), str(len(patch))])
     section.rows.append(["in the browser: press next -> new node shown, kernel round trip included",
-                         _spread(round_trip), str(len(round_trip))])
+                         spread(round_trip), str(len(round_trip))])
     section.target("stepper in the browser", "<= 30 ms per step (front end)", seconds(statistics.median(patch)),
                    statistics.median(patch) <= 0.030)
 
@@ -154,12 +140,7 @@ def live_plot_section(quick):
             section.target(f"live plot, {steps} steps", f"overhead <= {LIVE_PLOT_TARGET:.0%}", f"{overhead:+.1%}",
                            overhead <= LIVE_PLOT_TARGET)
     first = plots[-1].seconds_drawing / plots[-1].frames
-    redraws = []
-    for _ in range(3 if quick else 15):  # the trained plot drawn again: a frame as a long run draws it
-        began = time.perf_counter()
-        plots[-1].draw()
-        redraws.append(time.perf_counter() - began)
-    frame = statistics.median(redraws)
+    frame = statistics.median(timed(plots[-1].draw, 3 if quick else 15))  # a frame as a long run draws it
     section.target("live plot frame", f"<= {seconds(FRAME_TARGET)} at the default resolution", seconds(frame),
                    frame <= FRAME_TARGET)
     section.notes.append(f"the plot: {name} with its defaults; the final frame always draws; a run's first frame "
