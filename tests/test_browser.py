@@ -103,7 +103,6 @@ def test_stepper_in_voila_without_dot(page):
         for k in range(1, num_steps + 1):
             stepper(page).get_by_role("button", name="next").click()
             wait_for_step(page, k)
-            stepper(page).locator(f"[data-node].tg-current").wait_for(state="attached")
             assert parents_in_view(page, current_node_in_view(page, k)) >= 1  # the nearest parent, at least
         assert stepper(page).locator("text", has_text="pending").count() == 0
         assert stepper(page).locator(".tg-flow").count() > 0  # the last step's edges are emphasised

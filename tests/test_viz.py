@@ -5,7 +5,6 @@ expression); shown numbers are read back out of the drawing and compared with Py
 broadcast marks are compared with what the engine's backward actually summed.
 Rendering static SVG needs Graphviz's `dot`, which is optional: without it those tests skip.
 """
-import html
 import random
 import re
 import shutil
