@@ -11,12 +11,16 @@ Usage: `python scripts/make_readme_images.py` (needs the test extra, Graphviz's 
 """
 import pathlib
 import random
+import re
+import sys
 
 from tensorgrad import Value, nn
 from tensorgrad.demo import main as demo
 from tensorgrad.viz import draw_dot
 
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
+sys.path.insert(0, str(DOCS.parent / "tests"))
+from browser_support import graph_page  # noqa: E402  (the tests' Voila + Chromium harness)
 
 
 def neuron_svg():
@@ -43,10 +47,6 @@ BackwardStepper(loss, rankdir="TB", height=480)
 
 def stepper_png():
     """The real widget served by Voila (no dot on its PATH), three steps in, with the bias node clicked."""
-    import re
-    import sys
-    sys.path.insert(0, str(DOCS.parent / "tests"))
-    from browser_support import graph_page
     with graph_page(STEPPER_CODE) as page:
         stepper = page.locator(".tensorgrad-stepper")
         for k in (1, 2, 3):  # step 3: the bias, whose broadcast is undone by a sum over the batch axis
@@ -77,9 +77,6 @@ studio
 
 def studio_png():
     """The studio trained by its Train button, paused mid-run, its stepper a few steps into the backward pass."""
-    import sys
-    sys.path.insert(0, str(DOCS.parent / "tests"))
-    from browser_support import graph_page
     with graph_page(STUDIO_CODE) as page:
         studio = page.locator(".tensorgrad-studio")
         studio.get_by_text("first-layer zero lines").click()
