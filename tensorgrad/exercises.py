@@ -2,8 +2,8 @@
 
 Each check prints one line (see `tensorgrad.feedback`). Where the exercise asks for a function, the
 check calls it on `cases` fresh random inputs of random shapes, so a hard-coded result cannot pass;
-the grader (`python -m tensorgrad.grade`) calls the same checks with many more cases and an unseen
-seed. An exercise left as `...` or raising NotImplementedError is reported as not attempted, never
+the grader (`python -m tensorgrad.grade`) judges with the same checks, in its own process, the
+answers the student's function gives to many more cases drawn from an unseen seed. An exercise left as `...` or raising NotImplementedError is reported as not attempted, never
 as an error, so the rest of the notebook still runs. The expected values come from tensorgrad's own
 backward pass (checked against PyTorch by the test suite). Needs numpy only.
 """
@@ -27,16 +27,37 @@ def _prints(check_fn):
     return show
 
 
-def _cases(fn, cases, seed, make_case, judge):
-    """Call `fn` on `cases` random inputs from make_case(rng); judge(answer, *inputs) raises at the first slip."""
-    def run():
-        if is_placeholder(fn):
-            raise NotAttempted
+class FunctionCheck:
+    """The check of an exercise that asks for a function: it draws `cases` inputs from a seed and judges each answer.
+
+    `make_case(rng)` draws one case's inputs; `judge(answer, *inputs)` raises Mistake at a wrong answer.
+    Calling the check prints its Feedback (the notebook's cell); `.feedback(fn, cases, seed)` returns it.
+    The grader draws the same inputs with `.inputs(cases, seed)`, has the kernel call the student's
+    function on them, and judges the answers here with `.feedback` (see tensorgrad.grade.hidden).
+    """
+
+    def __init__(self, make_case, judge, success, doc=None):
+        self.make_case, self.judge, self.success, self.__doc__ = make_case, judge, success, doc
+
+    def inputs(self, cases, seed):
         rng = np.random.default_rng(seed)
-        for _ in range(cases):
-            inputs = make_case(rng)
-            judge(call_student(fn, *inputs), *inputs)
-    return run
+        return [self.make_case(rng) for _ in range(cases)]
+
+    def feedback(self, fn, cases=5, seed=0):
+        def run():
+            if is_placeholder(fn):
+                raise NotAttempted
+            for inputs in self.inputs(cases, seed):
+                self.judge(call_student(fn, *inputs), *inputs)
+        return check(run, self.success.format(cases=cases))
+
+    def __call__(self, fn, cases=5, seed=0):
+        print(self.feedback(fn, cases, seed))
+
+
+def _function_check(build):
+    """`build()` returns (make_case, judge, success message with a {cases} field): a FunctionCheck."""
+    return FunctionCheck(*build(), doc=build.__doc__)
 
 
 def _grad(fn, *arrays, seed=None):
@@ -49,8 +70,8 @@ def _grad(fn, *arrays, seed=None):
 
 # ---- notebook 2: tracing the graph ----------------------------------------------------------------
 
-@_prints
-def neuron_grads(fn, cases=5, seed=0):
+@_function_check
+def neuron_grads():
     """fn(w, x) -> (dy/dw, dy/db, dy/dx) for an active neuron y = relu(x @ w + b)."""
     def make_case(rng):
         n = int(rng.integers(2, 6))
@@ -66,13 +87,13 @@ def neuron_grads(fn, cases=5, seed=0):
         diagnose(answer[1], db, "dy/db")
         diagnose(answer[2], dx, "dy/dx", mistakes=[(x, swapped)])
 
-    return check(_cases(fn, cases, seed, make_case, judge),
-                 "dy/dw = x, dy/db = 1, dy/dx = w: in a sum of products each factor's derivative is the other "
-                 f"factor (checked on {cases} random neurons)")
+    return (make_case, judge,
+            "dy/dw = x, dy/db = 1, dy/dx = w: in a sum of products each factor's derivative is the other "
+            "factor (checked on {cases} random neurons)")
 
 
-@_prints
-def bias_grad(fn, cases=5, seed=0):
+@_function_check
+def bias_grad():
     """fn(X, W, c) -> c.grad for L = relu(X @ W + c).sum()."""
     def make_case(rng):
         n, nin, units = (int(k) for k in rng.integers(2, 6, size=3))
@@ -85,15 +106,15 @@ def bias_grad(fn, cases=5, seed=0):
             (np.full(c.shape, float(len(X))), "every row counted: only rows where the unit is active pass a gradient"),
         ])
 
-    return check(_cases(fn, cases, seed, make_case, judge),
-                 "c was broadcast over the rows, so its gradient sums the relu gates over the rows "
-                 f"(checked on {cases} random layers)")
+    return (make_case, judge,
+            "c was broadcast over the rows, so its gradient sums the relu gates over the rows "
+            "(checked on {cases} random layers)")
 
 
 # ---- notebook 3: stepping through backward ---------------------------------------------------------
 
-@_prints
-def relu_step(fn, cases=5, seed=0):
+@_function_check
+def relu_step():
     """fn(upstream, relu_input) -> what the relu step adds to its input's gradient."""
     def make_case(rng):
         shape = tuple(int(k) for k in rng.integers(1, 5, size=2))
@@ -107,12 +128,12 @@ def relu_step(fn, cases=5, seed=0):
             ((x > 0).astype(float), "the chain rule multiplies the local derivative by the upstream gradient g"),
         ])
 
-    return check(_cases(fn, cases, seed, make_case, judge),
-                 f"relu passes g where its input is positive and 0 elsewhere (checked on {cases} random inputs)")
+    return (make_case, judge,
+            "relu passes g where its input is positive and 0 elsewhere (checked on {cases} random inputs)")
 
 
-@_prints
-def weight_grad(fn, cases=5, seed=0):
+@_function_check
+def weight_grad():
     """fn(X, g) -> the gradient of w in X @ w, given the upstream gradient g."""
     def make_case(rng):
         n, nin, nout = (int(k) for k in rng.integers(2, 7, size=3))
@@ -122,9 +143,9 @@ def weight_grad(fn, cases=5, seed=0):
         (expected,) = _grad(lambda w_: Value(X, requires_grad=False) @ w_, np.zeros((X.shape[1], g.shape[1])), seed=g)
         diagnose(answer, expected, "w.grad", unreduced=X[:, :, None] * g[:, None, :])
 
-    return check(_cases(fn, cases, seed, make_case, judge),
-                 f"grad_b of a @ b is a.T @ g: each weight collects input times upstream over the batch "
-                 f"(checked on {cases} random batches)")
+    return (make_case, judge,
+            "grad_b of a @ b is a.T @ g: each weight collects input times upstream over the batch "
+            "(checked on {cases} random batches)")
 
 
 # ---- notebook 4: broadcasting gradients ------------------------------------------------------------
@@ -180,8 +201,8 @@ def _scalar(answer, what):
     return array
 
 
-@_prints
-def svm_loss(fn, cases=5, seed=0):
+@_function_check
+def svm_loss():
     """fn(scores, y) -> micrograd's max-margin loss, the mean of max(0, 1 - y * score)."""
     def make_case(rng):
         n = int(rng.integers(4, 12))
@@ -195,12 +216,12 @@ def svm_loss(fn, cases=5, seed=0):
             (np.mean(np.maximum(0, 1 + y * scores)), "sign flipped inside: the loss is 0 once y * score >= 1"),
         ])
 
-    return check(_cases(fn, cases, seed, make_case, judge),
-                 f"each point costs max(0, 1 - y * score), averaged over the batch (checked on {cases} random batches)")
+    return (make_case, judge,
+            "each point costs max(0, 1 - y * score), averaged over the batch (checked on {cases} random batches)")
 
 
-@_prints
-def cross_entropy(fn, cases=5, seed=0):
+@_function_check
+def cross_entropy():
     """fn(logits, labels) -> softmax cross-entropy, the mean over rows of -log softmax(row)[label]."""
     def make_case(rng):
         n, classes = int(rng.integers(2, 7)), int(rng.integers(3, 6))
@@ -219,13 +240,13 @@ def cross_entropy(fn, cases=5, seed=0):
             (-np.log(columns[rows, labels]).mean(), "softmax over the wrong axis: each row (one image) sums to 1"),
         ])
 
-    return check(_cases(fn, cases, seed, make_case, judge),
-                 "softmax each row, -log of the true class's probability, mean over the batch "
-                 f"(checked on {cases} random batches)")
+    return (make_case, judge,
+            "softmax each row, -log of the true class's probability, mean over the batch "
+            "(checked on {cases} random batches)")
 
 
-@_prints
-def per_digit_accuracy(fn, cases=5, seed=0):
+@_function_check
+def per_digit_accuracy():
     """fn(predicted, labels) -> shape (10,): for each digit d, the fraction of images of d predicted as d."""
     def make_case(rng):
         labels = np.concatenate([np.arange(10), rng.integers(0, 10, size=int(rng.integers(40, 120)))])
@@ -242,8 +263,8 @@ def per_digit_accuracy(fn, cases=5, seed=0):
              "that divides by the images *predicted* as d; divide by the images whose label is d"),
         ])
 
-    return check(_cases(fn, cases, seed, make_case, judge),
-                 f"per digit: right answers among that digit's images (checked on {cases} random test sets)")
+    return (make_case, judge,
+            "per digit: right answers among that digit's images (checked on {cases} random test sets)")
 
 
 # ---- notebook 7: the playground ---------------------------------------------------------------------

@@ -1,0 +1,242 @@
+"""A student's kernel on a short leash: its own folder, a clean environment, hard limits, and a kill switch.
+
+`Sandbox` is where one submission runs: a fresh temporary copy of the submission's folder (the
+other notebooks in it left out) and an environment holding only what a kernel needs. `Kernel` runs
+code there: each cell under a time limit, interrupted at the limit and killed after a short grace
+if it does not stop; a kernel that dies or is killed raises `KernelLost`. Its limits (sandbox.py):
+address space, file size and processes (RLIMIT_NPROC, which Linux does not enforce for root: for
+root, a pids cgroup of its own caps the kernel's processes, where one can be made). On the way out
+every process the kernel started is killed: its cgroup's, or else its process group's.
+"""
+import dataclasses
+import json
+import os
+import pathlib
+import queue
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+from .._deps import require
+
+GRACE = 3.0  # seconds an interrupted cell gets to stop before its kernel is killed
+STARTUP = 60.0  # seconds a kernel may take to start
+KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")  # also OPENBLAS_*, OMP_*, MKL_*
+LAUNCHER = pathlib.Path(__file__).with_name("sandbox.py")
+
+
+@dataclasses.dataclass
+class Limits:
+    """Per cell `timeout` (s); per kernel `memory` (bytes of address space of each process), `processes`
+    (tasks, threads included), `file_size` (bytes a file may grow to)."""
+    timeout: float = 60.0
+    memory: int = 4 * 2**30
+    processes: int = 64
+    file_size: int = 256 * 2**20
+
+
+class KernelLost(Exception):
+    """The kernel died, or ignored an interrupt and was killed; `why` says which."""
+
+    def __init__(self, why):
+        super().__init__(why)
+        self.why = why
+
+
+@dataclasses.dataclass
+class Outcome:
+    """What one cell did: the error it raised ("Name: message"), characters printed, whether it was interrupted."""
+    error: str | None
+    printed: int
+    timed_out: bool
+
+
+class PidsCgroup:
+    """A pids cgroup (v1 or v2) of its own under the grader's, capping a kernel's processes; None-like if none can be made."""
+
+    def __init__(self, limit):
+        self.path = None
+        if os.geteuid() != 0:
+            return  # RLIMIT_NPROC does the job for a normal user
+        for parent in _pids_cgroup_parents():
+            path = parent / f"tensorgrad-grade-{secrets.token_hex(6)}"
+            try:
+                path.mkdir()
+                (path / "pids.max").write_text(str(limit))
+            except OSError:
+                if path.exists():
+                    path.rmdir()
+                continue
+            self.path = path
+            return
+
+    @property
+    def procs(self):
+        return [str(self.path / "cgroup.procs")] if self.path else []
+
+    def kill_all(self):
+        """SIGKILL every process in the cgroup until none is left, then remove it."""
+        if not self.path:
+            return
+        for _ in range(200):
+            pids = (self.path / "cgroup.procs").read_text().split()
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+        try:
+            self.path.rmdir()
+        except OSError:
+            pass
+
+
+def _pids_cgroup_parents():
+    """Where this process's pids cgroup lives, in the v2 and the v1 hierarchy, if mounted."""
+    root = pathlib.Path("/sys/fs/cgroup")
+    try:
+        lines = pathlib.Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return []
+    parents = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controllers == "" and (root / "cgroup.controllers").exists():
+            parents.append(root / path.lstrip("/"))
+        elif "pids" in controllers.split(","):
+            parents.append(root / "pids" / path.lstrip("/"))
+    return parents
+
+
+def tasks_of(uid):
+    """How many tasks (threads included, as RLIMIT_NPROC counts them) the user `uid` runs."""
+    count = 0
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except (OSError, ValueError):
+            continue
+        if int(fields["Uid"].split()[0]) == uid:
+            count += int(fields["Threads"])
+    return count
+
+
+class Sandbox:
+    """A temporary copy of the submission's folder for its kernel; removed by `close()`."""
+
+    def __init__(self, notebook):
+        self.root = pathlib.Path(tempfile.mkdtemp(prefix="tensorgrad-grade-"))
+        self.work, self.home = self.root / "work", self.root / "home"
+        source = pathlib.Path(notebook).resolve()
+        others = {p.name for p in source.parent.glob("*.ipynb")} - {source.name}
+        shutil.copytree(source.parent, self.work, symlinks=True,
+                        ignore=lambda folder, names: [n for n in names if n.startswith(".") or
+                                                      (folder == str(source.parent) and n in others)])
+        self.home.mkdir()
+
+    def env(self):
+        """Only what a kernel needs: of the grader's variables, the paths, locale and BLAS settings."""
+        env = {k: v for k, v in os.environ.items() if k in KEPT_ENV or k.startswith(("OPENBLAS_", "OMP_", "MKL_"))}
+        env.setdefault("PATH", os.defpath)
+        env.update(HOME=str(self.home), TMPDIR=str(self.home), IPYTHONDIR=str(self.home / ".ipython"),
+                   MPLCONFIGDIR=str(self.home / ".matplotlib"), MPLBACKEND="agg")
+        for threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(threads, "1")  # parallel jobs share the cores
+        return env
+
+    def new_path(self, stem):
+        """A fresh path in the sandbox whose name the student's code cannot guess."""
+        return self.root / f"{stem}-{secrets.token_hex(8)}"
+
+    def close(self):
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Kernel:
+    """An IPython kernel in `sandbox`, started under `limits`; `run(code, timeout)` gives an Outcome."""
+
+    def __init__(self, sandbox, limits):
+        self.sandbox = sandbox
+        client_module = require("jupyter_client", "teacher")
+        connection = f"{sandbox.new_path('kernel')}.json"
+        client_module.connect.write_connection_file(connection, ip="127.0.0.1", key=secrets.token_hex(16).encode())
+        self.cgroup = PidsCgroup(limits.processes)
+        own_tasks = tasks_of(os.getuid()) if os.geteuid() != 0 else 0  # RLIMIT_NPROC counts all of the user's
+        rlimits = {"AS": limits.memory, "FSIZE": limits.file_size, "CORE": 0, "NPROC": own_tasks + limits.processes}
+        command = [sys.executable, "-I", str(LAUNCHER), json.dumps({"rlimits": rlimits, "cgroups": self.cgroup.procs}),
+                   sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
+        self.launcher = subprocess.Popen(command, cwd=sandbox.work, env=sandbox.env(), stdin=subprocess.DEVNULL,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.pid = int(self.launcher.stdout.readline() or 0)
+        self.client = client_module.BlockingKernelClient()
+        self.client.load_connection_file(connection)
+        self.client.start_channels()
+        try:
+            self.client.wait_for_ready(timeout=STARTUP)
+        except RuntimeError as error:
+            self.close()
+            raise KernelLost(f"could not start a kernel: {error}") from None
+
+    def alive(self):
+        try:
+            with open(f"/proc/{self.pid}/stat") as stat:
+                return self.pid > 0 and stat.read().rsplit(")", 1)[1].split()[0] not in "ZX"
+        except OSError:
+            return False
+
+    def run(self, code, timeout):
+        """Run `code`; interrupt it after `timeout` s and kill the kernel (KernelLost) if it is still busy GRACE s later.
+
+        Output is counted, never kept: a flood costs the grader no memory.
+        """
+        msg_id = self.client.execute(code, store_history=False, allow_stdin=False, stop_on_error=False)
+        deadline, killing_at = time.monotonic() + timeout, None
+        printed, error = 0, None
+        while True:
+            now = time.monotonic()
+            if killing_at is None and now > deadline:
+                self._signal(signal.SIGINT)
+                killing_at = now + GRACE
+            if killing_at is not None and now > killing_at:
+                raise KernelLost(f"ran past its {timeout:g} s and ignored the interrupt")
+            try:
+                message = self.client.get_iopub_msg(timeout=0.1)
+            except queue.Empty:
+                if not self.alive():
+                    raise KernelLost("killed the kernel") from None
+                continue
+            if message["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = message["msg_type"], message["content"]
+            if kind in ("stream", "display_data", "update_display_data", "execute_result", "error"):
+                printed += len(content.get("text", "")) if kind == "stream" else len(json.dumps(content))
+            if kind == "error":
+                error = f"{content.get('ename')}: {content.get('evalue')}"
+            if kind == "status" and content.get("execution_state") == "idle":
+                return Outcome(error, printed, timed_out=killing_at is not None)
+
+    def _signal(self, number):
+        try:
+            os.kill(self.pid, number)
+        except ProcessLookupError:
+            pass
+
+    def close(self):
+        """Kill the kernel and everything it started."""
+        self.client.stop_channels()
+        self._signal(signal.SIGKILL)
+        self.cgroup.kill_all()
+        try:
+            os.killpg(self.launcher.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.launcher.wait()
+        self.launcher.stdout.close()
