@@ -43,26 +43,25 @@ class OpReport:
         return str(self.feedback)
 
 
-def check_op(op, reference, *, cases=None, seed=0):
+def check_op(op, reference, *, cases=None, seed=0, finite_differences=True):
     """Check `op` against `reference` on the cases for its name (or `cases`, as in CASES); an OpReport.
 
     seed=0 (the notebook's) keeps the sizes of DEFAULT_SIZES; any other seed (the grader's hidden tests)
-    draws fresh sizes for every case.
+    draws fresh sizes for every case. The grader, which replays answers the kernel gave on the drawn
+    arrays, skips the finite differences: they would call the op on arrays it never asked about, and
+    once the gradients equal the reference's they add nothing.
     """
     if cases is None:
         if op.name not in CASES:
             raise ValueError(f"check_op: no cases for an op named {op.name!r}; name it one of {sorted(CASES)} "
                              "or pass cases=[(shapes, attrs), ...]")
         cases = CASES[op.name]
-    rng = np.random.default_rng(seed)
     failing = []
 
     def run():
-        for number, (letters, attrs) in enumerate(cases, 1):
-            sizes = DEFAULT_SIZES if seed == 0 else {k: int(rng.integers(1, 6)) for k in DEFAULT_SIZES}
-            arrays = [rng.normal(size=tuple(1 if c == "1" else sizes[c] for c in s)) for s in letters]
+        for number, (arrays, attrs) in enumerate(draws(cases, seed), 1):
             try:
-                _one_case(op, reference, arrays, attrs)
+                _one_case(op, reference, arrays, attrs, finite_differences)
             except Mistake as mistake:
                 failing.append(_expression(op, arrays, attrs))
                 raise Mistake(f"{op.name}: case {number} of {len(cases)} fails: {mistake}\n"
@@ -74,26 +73,48 @@ def check_op(op, reference, *, cases=None, seed=0):
     return OpReport(feedback, failing[0] if failing else None)
 
 
-def check_op_rounds(op, reference, rounds, seed):
+def draws(cases, seed):
+    """[(arrays, attrs)] for each case: the operands drawn from `seed` (sizes fixed by DEFAULT_SIZES for seed 0)."""
+    rng = np.random.default_rng(seed)
+    drawn = []
+    for letters, attrs in cases:
+        sizes = DEFAULT_SIZES if seed == 0 else {k: int(rng.integers(1, 6)) for k in DEFAULT_SIZES}
+        drawn.append(([rng.normal(size=tuple(1 if c == "1" else sizes[c] for c in s)) for s in letters], attrs))
+    return drawn
+
+
+def round_seeds(rounds, seed):
+    """The seeds of the grader's `rounds` draws of sizes."""
+    return [seed + k + 1 for k in range(rounds)]
+
+
+def check_op_rounds(op, reference, rounds, seed, finite_differences=True):
     """The grader's hidden test: check_op over `rounds` fresh draws of sizes; the first failure, else a pass."""
-    for k in range(rounds):
-        feedback = check_op(op, reference, seed=seed + k + 1).feedback
+    for round_seed in round_seeds(rounds, seed):
+        feedback = check_op(op, reference, seed=round_seed, finite_differences=finite_differences).feedback
         if not feedback.passed:
             return feedback
     return Feedback(PASSED, f"{feedback.message}, each with {rounds} fresh draws of sizes")
 
 
-def _one_case(op, reference, arrays, attrs):
+def upstream(shape):
+    """The gradient a case sends into the op's output: fixed random weights of the output's shape."""
+    return np.random.default_rng(1).standard_normal(shape)
+
+
+def _one_case(op, reference, arrays, attrs, finite_differences=True):
     mine = call_student(lambda: apply(op, tuple(Value(a) for a in arrays), attrs), doing="forward")
     expected = reference(*[Value(a) for a in arrays], **attrs)
     diagnose(mine.data, expected.data, "forward")
-    weights = np.random.default_rng(1).standard_normal(expected.shape)
+    weights = upstream(expected.shape)
     values = [Value(a) for a in arrays]
     call_student(lambda: apply(op, tuple(values), attrs).backward(weights), doing="backward")
     reference_values = [Value(a) for a in arrays]
     reference(*reference_values, **attrs).backward(weights)
     for k, (v, r) in enumerate(zip(values, reference_values)):
         diagnose(v.grad, r.grad, f"the gradient of operand {k}")
+    if not finite_differences:
+        return
     try:
         gradcheck(lambda *vs: apply(op, vs, attrs), *arrays)
     except AssertionError as error:
@@ -106,7 +127,7 @@ def _expression(op, arrays, attrs):
         out = apply(op, tuple(Value(a, label=name) for a, name in zip(arrays, "ab")), attrs)
     except Exception:
         return None
-    weights = Value(np.random.default_rng(1).standard_normal(out.shape), requires_grad=False, label="w")
+    weights = Value(upstream(out.shape), requires_grad=False, label="w")
     return (out * weights).sum()
 
 

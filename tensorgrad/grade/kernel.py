@@ -16,6 +16,7 @@ import queue
 import secrets
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -155,6 +156,18 @@ class Sandbox:
     def new_path(self, stem):
         """A fresh path in the sandbox whose name the student's code cannot guess."""
         return self.root / f"{stem}-{secrets.token_hex(8)}"
+
+    def read(self, path, limit):
+        """The text of a file the kernel wrote, never through a link, at most `limit` bytes; None if there is none."""
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+                return None
+            return file.read(limit).decode("utf-8", errors="replace")
 
     def close(self):
         shutil.rmtree(self.root, ignore_errors=True)

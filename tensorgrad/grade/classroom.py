@@ -1,0 +1,140 @@
+"""A class at a time: grade many notebooks in parallel, keep results as they come, write a gradebook.
+
+`--jobs N` notebooks are graded at once (threads: the work is in the kernels); a submission that
+cannot be graded at all gets one failed row and the run goes on. With `--out results.jsonl` each
+notebook's results are appended as soon as they are known, and a rerun with the same file skips the
+notebooks already in it. `--csv gradebook.csv` writes one row per submission (the student named by
+nbgrader's `submitted/<student>/<assignment>/` layout, or else by the file's name), one column per
+exercise (1 passed, 0 not) and a total.
+"""
+import argparse
+import concurrent.futures
+import csv
+import json
+import os
+import pathlib
+import sys
+import time
+
+from ..feedback import FAILED, PASSED
+from .hidden import HIDDEN
+from .kernel import Limits
+from .notebook import BUDGET, grade_notebook
+
+
+def table(graded):
+    """graded: {notebook name: results}; the human-readable report."""
+    lines = []
+    for name, results in graded.items():
+        passed = sum(r["status"] == PASSED for r in results)
+        lines.append(f"{name}: {passed}/{len(results)} passed")
+        width = max((len(r["id"]) for r in results), default=0)
+        lines += [f"  {r['id']:{width}}  {r['status']:13}  {r['message']}" for r in results]
+    return "\n".join(lines)
+
+
+def student_of(path, results):
+    """(student, assignment): from .../submitted/<student>/<assignment>/x.ipynb, else the file's name and nbNN."""
+    parts = pathlib.Path(path).resolve().parts
+    for i in range(len(parts) - 4, -1, -1):
+        if parts[i] == "submitted":
+            return parts[i + 1], parts[i + 2]
+    prefixes = sorted({r["id"].split("-")[0] for r in results if r["id"] in HIDDEN})
+    return pathlib.Path(path).stem, ",".join(prefixes)
+
+
+def _grade_safely(path, **options):
+    try:
+        return grade_notebook(path, **options)
+    except Exception as error:  # one unreadable submission must not stop the class
+        return [{"id": "notebook", "status": FAILED, "message": f"could not be graded: {type(error).__name__}: {error}"}]
+
+
+def read_results(out):
+    """{absolute path: results} already in a results file (a line cut short by a crash is skipped)."""
+    done = {}
+    if out and out.exists():
+        for line in out.read_text().splitlines():
+            try:
+                record = json.loads(line)
+                done[record["abspath"]] = record["results"]
+            except (ValueError, KeyError, TypeError):
+                continue
+    return done
+
+
+class Progress:
+    """`graded 3/40 [####......] 12 s` on stderr: redrawn in place on a terminal, a line each otherwise."""
+
+    def __init__(self, total, stream=sys.stderr):
+        self.total, self.done, self.stream, self.started = total, 0, stream, time.monotonic()
+
+    def step(self, path):
+        self.done += 1
+        bar = "#" * (20 * self.done // max(self.total, 1))
+        text = f"graded {self.done}/{self.total} [{bar:20}] {time.monotonic() - self.started:.0f} s"
+        if self.stream.isatty():
+            self.stream.write("\r" + text + ("\n" if self.done == self.total else ""))
+        else:
+            self.stream.write(f"{text}  {path}\n")
+        self.stream.flush()
+
+
+def grade_class(paths, jobs=None, out=None, **options):
+    """{path: results} for every notebook, `jobs` at a time; with `out`, appended there as they come and reused."""
+    done = read_results(out)
+    todo = [p for p in paths if str(p.resolve()) not in done]
+    progress = Progress(len(todo))
+    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+        futures = {pool.submit(_grade_safely, p, **options): p for p in todo}
+        for future in concurrent.futures.as_completed(futures):
+            path = futures[future]
+            done[str(path.resolve())] = future.result()
+            if out:
+                with out.open("a") as file:
+                    file.write(json.dumps({"path": str(path), "abspath": str(path.resolve()),
+                                           "results": done[str(path.resolve())]}, ensure_ascii=False) + "\n")
+            progress.step(path)
+    return {str(p): done[str(p.resolve())] for p in paths}
+
+
+def write_gradebook(path, graded):
+    """One row per submission: student, assignment, notebook, 1/0 per exercise, total passed."""
+    ids = [i for i in [*HIDDEN, "notebook"] if any(r["id"] == i for rs in graded.values() for r in rs)]
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["student", "assignment", "notebook", *ids, "total"])
+        for notebook, results in graded.items():
+            passed = {r["id"]: int(r["status"] == PASSED) for r in results}
+            writer.writerow([*student_of(notebook, results), notebook, *(passed.get(i, "") for i in ids),
+                             sum(passed.values())])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m tensorgrad.grade", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=pathlib.Path)
+    parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds each cell may run (default 60)")
+    parser.add_argument("--budget", type=float, default=BUDGET,
+                        help=f"seconds a whole notebook may take, restarts included (default {BUDGET:g})")
+    parser.add_argument("--memory", type=float, default=Limits.memory / 2**30,
+                        help=f"GB of address space a kernel process may use (default {Limits.memory / 2**30:g})")
+    parser.add_argument("--processes", type=int, default=Limits.processes,
+                        help=f"processes and threads a kernel may run (default {Limits.processes})")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="notebooks graded at once (default: CPUs)")
+    parser.add_argument("--out", type=pathlib.Path, help="append each notebook's results to this JSON-lines file "
+                                                         "as they come; notebooks already in it are skipped")
+    parser.add_argument("--csv", type=pathlib.Path, help="write a gradebook: a row per submission, a column per exercise")
+    parser.add_argument("--seed", type=int, help="seed of the hidden tests' inputs (default: a fresh one per notebook)")
+    args = parser.parse_args(argv)
+    missing = [str(p) for p in args.notebooks if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    if args.jobs < 1 or args.timeout <= 0 or args.budget <= 0 or args.memory <= 0 or args.processes < 1:
+        parser.error("--jobs, --timeout, --budget, --memory and --processes must be positive")
+    limits = Limits(timeout=args.timeout, memory=int(args.memory * 2**30), processes=args.processes)
+    graded = grade_class(args.notebooks, args.jobs, args.out, seed=args.seed, budget=args.budget, limits=limits)
+    if args.csv:
+        write_gradebook(args.csv, graded)
+    print(json.dumps(graded, indent=1, ensure_ascii=False) if args.json else table(graded))
+    return 0
