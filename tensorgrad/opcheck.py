@@ -68,8 +68,8 @@ def check_op(op, reference, *, cases=None, seed=0, finite_differences=True):
                               f"{_snippet(op, arrays, attrs)}\n"
                               "  (report.stepper() steps through backward on this expression)") from None
 
-    feedback = check(run, f"{op.name}: forward and backward agree with tensorgrad's {op.name} and with finite "
-                          f"differences on {len(cases)} cases")
+    also = " and with finite differences" if finite_differences else ""
+    feedback = check(run, f"{op.name}: forward and backward agree with tensorgrad's {op.name}{also} on {len(cases)} cases")
     return OpReport(feedback, failing[0] if failing else None)
 
 

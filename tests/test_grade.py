@@ -1,29 +1,48 @@
-"""python -m tensorgrad.grade on a solved copy, a student copy, a wrong answer, a hang, a flood and a crash."""
+"""python -m tensorgrad.grade: every notebook's exercises, wrong answers, a hang, a flood, a crash, a class at a time.
+
+The attacks a student might try are in test_grade_attacks.py.
+"""
+import ast
+import csv
 import json
 import pathlib
 import subprocess
 import sys
 
 import nbformat
+import numpy as np
 import pytest
 
+from tensorgrad import exercises
 from tensorgrad.grade import HIDDEN, grade_notebook, table
+from tensorgrad.grade.answers import decode, encode
+from tensorgrad.grade.hidden import QUESTIONS, judged
+from tensorgrad.grade.notebook import _encoded
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 AXES, OPS = "04_broadcasting_gradients.ipynb", "08_write_your_own_op.ipynb"
+GRADED = sorted(p.name for p in NOTEBOOKS.glob("0[2-8]_*.ipynb"))
 
 
-def _copy(tmp_path, name, edits=()):
+def _copy(tmp_path, name, edits=(), to=None):
     """A copy of the teacher notebook with (exercise id, old, new) replacements in its exercise cells."""
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     for grade_id, old, new in edits:
         cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
         assert old in cell.source
         cell.source = cell.source.replace(old, new)
-    path = tmp_path / name
+    path = tmp_path / (to or name)
+    path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path
+
+
+def _cli(*args):
+    done = subprocess.run([sys.executable, "-m", "tensorgrad.grade", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=900)
+    assert done.returncode == 0, done.stderr
+    return done
 
 
 def _by_id(results):
@@ -36,20 +55,66 @@ def test_every_exercise_has_a_hidden_test():
     assert ids == set(HIDDEN)
 
 
-def test_solved_copy_passes_everything(tmp_path):
-    results = grade_notebook(_copy(tmp_path, AXES), timeout=30, seed=7)
-    assert [r["status"] for r in results] == ["passed", "passed"], results
+def test_the_grader_asks_notebook_4s_own_questions():
+    cell = next(c for c in nbformat.read(NOTEBOOKS / AXES, as_version=4).cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == "nb04-broadcast-axes")
+    assert ast.literal_eval(cell.source.split("\n")[0].split("=", 1)[1].strip()) == QUESTIONS
 
 
-def test_student_copy_is_not_attempted_and_exits_0(tmp_path):
-    subprocess.run([sys.executable, "scripts/make_student.py", "--out", str(tmp_path)], cwd=ROOT, check=True,
-                   capture_output=True)
-    done = subprocess.run([sys.executable, "-m", "tensorgrad.grade", "--json", "--timeout", "30",
-                           str(tmp_path / AXES), str(tmp_path / OPS)], capture_output=True, text=True, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    graded = json.loads(done.stdout)
-    statuses = [r["status"] for results in graded.values() for r in results]
-    assert statuses == ["not attempted"] * 7, graded
+def test_answers_travel_as_plain_data_never_pickle():
+    sent = (np.arange(6.0).reshape(2, 3), 1.0, [np.int64(3), (True, None)], "text", ...)
+    assert json.loads(json.dumps(encode(sent)))
+    back = decode(json.loads(json.dumps(encode(sent))))
+    assert np.array_equal(back[0], sent[0]) and back[1:] == (1.0, [3, (True, None)], "text", ...)
+    assert encode(object()) == {"type": "object"} and encode(np.array([{}])) == {"type": "ndarray"}
+    pickled = encode(np.zeros(2))["npy"].replace("<f8", "|O ")  # an .npy header asking for pickled objects
+    with pytest.raises(ValueError):
+        decode({"npy": pickled})
+
+
+def _kernel_answers(calls, namespace):
+    """What answers.answer() in a kernel would send back for `calls`, run here on `namespace`."""
+    from tensorgrad.grade.answers import answer
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        answer(json.dumps([_encoded(c) for c in calls]), f"{folder}/a.json", namespace)
+        return [decode(a) for a in json.loads(pathlib.Path(f"{folder}/a.json").read_text())]
+
+
+@pytest.mark.parametrize("fn, expected", [
+    (lambda w, x: (x, 1.0, w), "passed"),
+    (lambda w, x: (w, 1.0, x), "dy/dw: the derivative with respect to one factor of a product is the *other* factor"),
+    (lambda w, x: 1 / 0, "your function raised ZeroDivisionError on inputs of shapes"),
+    (..., "not attempted yet"),
+])
+def test_the_grader_judges_answers_with_the_checks_own_feedback(fn, expected):
+    calls, judge = HIDDEN["nb02-neuron-grads"].ask(seed=11)
+    feedback = judged(_kernel_answers(calls, {"neuron_grads": fn}), judge)
+    notebook_check = exercises.neuron_grads.feedback(fn, cases=40, seed=11)
+    assert (feedback.status, feedback.message) == (notebook_check.status, notebook_check.message)
+    assert feedback.status == expected or feedback.message.startswith(expected)
+
+
+def test_a_missing_answer_is_not_attempted():
+    calls, judge = HIDDEN["nb08-mul"].ask(seed=3)
+    feedback = judged(_kernel_answers(calls, {}), judge)
+    assert (feedback.status, feedback.message) == ("not attempted", "not attempted: NameError: name 'my_mul' is not "
+                                                                    "defined")
+
+
+def test_every_solved_notebook_passes_and_every_student_one_is_not_attempted(tmp_path):
+    subprocess.run([sys.executable, "scripts/make_student.py", "--out", str(tmp_path / "student")], cwd=ROOT,
+                   check=True, capture_output=True)
+    solved = [_copy(tmp_path / "solved", name) for name in GRADED]
+    graded = json.loads(_cli("--json", "--jobs", "2", "--timeout", "60", *solved,
+                             *(tmp_path / "student" / name for name in GRADED)).stdout)
+    statuses = {pathlib.Path(path).parent.name: set() for path in graded}
+    ids = set()
+    for path, results in graded.items():
+        statuses[pathlib.Path(path).parent.name] |= {r["status"] for r in results}
+        ids |= {r["id"] for r in results}
+    assert statuses == {"solved": {"passed"}, "student": {"not attempted"}}, graded
+    assert ids == set(HIDDEN)
 
 
 def test_one_wrong_answer_fails_only_that_exercise(tmp_path):
@@ -81,3 +146,22 @@ def test_a_cell_that_kills_the_kernel_costs_only_its_exercise(tmp_path):
     results = _by_id(grade_notebook(path, timeout=30, seed=7))
     assert results == {"nb04-broadcast-axes": ("passed", results["nb04-broadcast-axes"][1]),
                        "nb04-centring-grad": ("failed", "the exercise cell killed the kernel")}
+
+
+def test_a_class_in_parallel_with_results_kept_a_rerun_and_a_gradebook(tmp_path):
+    wrong = [("nb04-broadcast-axes", "(0, 1), (0, 1), (1,)]", "(1,), (0, 1), (1,)]")]
+    paths = [_copy(tmp_path, AXES, to="submitted/alice/ps4/axes.ipynb"),
+             _copy(tmp_path, AXES, wrong, to="submitted/bob/ps4/axes.ipynb"),
+             _copy(tmp_path, AXES, to="carol.ipynb")]
+    out, gradebook = tmp_path / "results.jsonl", tmp_path / "gradebook.csv"
+    one = json.loads(_cli("--json", "--jobs", "1", "--seed", "5", "--out", out, "--csv", gradebook, *paths).stdout)
+    two = json.loads(_cli("--json", "--jobs", "2", "--seed", "5", *paths).stdout)
+    assert one == two
+    lines = out.read_text().splitlines()
+    assert {json.loads(line)["path"]: json.loads(line)["results"] for line in lines} == one
+    again = _cli("--json", "--out", out, *paths)
+    assert json.loads(again.stdout) == one and out.read_text().splitlines() == lines  # nothing graded twice
+    rows = list(csv.DictReader(gradebook.open()))
+    assert [(r["student"], r["assignment"], r["nb04-broadcast-axes"], r["nb04-centring-grad"], r["total"])
+            for r in rows] == [("alice", "ps4", "1", "1", "2"), ("bob", "ps4", "0", "1", "1"),
+                               ("carol", "nb04", "1", "1", "2")]

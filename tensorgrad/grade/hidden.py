@@ -74,8 +74,8 @@ class Replay:
     def __init__(self, skip=0):
         self.answers, self.skip = {}, skip
 
-    def record(self, args, kwargs, answer):
-        self.answers[_key(args[self.skip:], kwargs)] = answer
+    def record(self, inputs, kwargs, answer):
+        self.answers[_key(inputs, kwargs)] = answer
 
     def __call__(self, *args, **kwargs):
         answer = self.answers[_key(args[self.skip:], kwargs)]

@@ -1,12 +1,13 @@
 """A student's kernel on a short leash: its own folder, a clean environment, hard limits, and a kill switch.
 
-`Sandbox` is where one submission runs: a fresh temporary copy of the submission's folder (the
-other notebooks in it left out) and an environment holding only what a kernel needs. `Kernel` runs
+`Sandbox` is where one submission runs: a fresh temporary copy of the submission's folder (every
+other notebook in it left out) and an environment holding only what a kernel needs. `Kernel` runs
 code there: each cell under a time limit, interrupted at the limit and killed after a short grace
-if it does not stop; a kernel that dies or is killed raises `KernelLost`. Its limits (sandbox.py):
+if it does not stop; a kernel that dies or is killed raises `KernelLost`. Processes a cell leaves
+running are killed when it ends (a fork loop's copies of the kernel would otherwise steal its messages). Its limits (sandbox.py):
 address space, file size and processes (RLIMIT_NPROC, which Linux does not enforce for root: for
 root, a pids cgroup of its own caps the kernel's processes, where one can be made). On the way out
-every process the kernel started is killed: its cgroup's, or else its process group's.
+every process of the kernel's is killed: its cgroup's, or else its process group's.
 """
 import dataclasses
 import json
@@ -79,24 +80,43 @@ class PidsCgroup:
     def procs(self):
         return [str(self.path / "cgroup.procs")] if self.path else []
 
-    def kill_all(self):
-        """SIGKILL every process in the cgroup until none is left, then remove it."""
-        if not self.path:
+    def pids(self):
+        return {int(pid) for pid in (self.path / "cgroup.procs").read_text().split()} if self.path else set()
+
+    def close(self):
+        if self.path:
+            kill_until_gone(self.pids)
+            try:
+                self.path.rmdir()
+            except OSError:
+                pass
+
+
+def kill_until_gone(pids):
+    """SIGKILL the processes pids() lists until it lists none (a fork loop refills as it goes)."""
+    for _ in range(200):
+        found = pids()
+        if not found:
             return
-        for _ in range(200):
-            pids = (self.path / "cgroup.procs").read_text().split()
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.01)
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+
+
+def _group_members(pgid):
+    """The processes in process group `pgid` (where no cgroup holds the kernel)."""
+    members = set()
+    for pid in os.listdir("/proc"):
         try:
-            self.path.rmdir()
-        except OSError:
-            pass
+            with open(f"/proc/{pid}/stat") as stat:
+                if int(stat.read().rsplit(")", 1)[1].split()[2]) == pgid:
+                    members.add(int(pid))
+        except (OSError, ValueError, IndexError):
+            continue
+    return members
 
 
 def _pids_cgroup_parents():
@@ -137,10 +157,8 @@ class Sandbox:
         self.root = pathlib.Path(tempfile.mkdtemp(prefix="tensorgrad-grade-"))
         self.work, self.home = self.root / "work", self.root / "home"
         source = pathlib.Path(notebook).resolve()
-        others = {p.name for p in source.parent.glob("*.ipynb")} - {source.name}
-        shutil.copytree(source.parent, self.work, symlinks=True,
-                        ignore=lambda folder, names: [n for n in names if n.startswith(".") or
-                                                      (folder == str(source.parent) and n in others)])
+        shutil.copytree(source.parent, self.work, symlinks=True, ignore=lambda folder, names: [
+            n for n in names if n.startswith(".") or n.endswith(".ipynb") and pathlib.Path(folder, n) != source])
         self.home.mkdir()
 
     def env(self):
@@ -234,7 +252,12 @@ class Kernel:
             if kind == "error":
                 error = f"{content.get('ename')}: {content.get('evalue')}"
             if kind == "status" and content.get("execution_state") == "idle":
+                kill_until_gone(lambda: self._processes() - {self.pid, self.launcher.pid})
                 return Outcome(error, printed, timed_out=killing_at is not None)
+
+    def _processes(self):
+        """The kernel and every process it started (its cgroup's, or else its process group's)."""
+        return self.cgroup.pids() if self.cgroup.path else _group_members(self.launcher.pid)
 
     def _signal(self, number):
         try:
@@ -245,11 +268,7 @@ class Kernel:
     def close(self):
         """Kill the kernel and everything it started."""
         self.client.stop_channels()
-        self._signal(signal.SIGKILL)
-        self.cgroup.kill_all()
-        try:
-            os.killpg(self.launcher.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        kill_until_gone(self._processes)
+        self.cgroup.close()
         self.launcher.wait()
         self.launcher.stdout.close()
