@@ -235,7 +235,8 @@ class Kernel:
             now = time.monotonic()
             if killing_at is None and now > deadline:
                 self._signal(signal.SIGINT)
-                killing_at = now + GRACE
+                self._kill_strays()  # a fork loop's copies would starve the kernel of the CPU it needs to stop
+                killing_at = time.monotonic() + GRACE
             if killing_at is not None and now > killing_at:
                 raise KernelLost(f"ran past its {timeout:g} s and ignored the interrupt")
             try:
@@ -252,12 +253,15 @@ class Kernel:
             if kind == "error":
                 error = f"{content.get('ename')}: {content.get('evalue')}"
             if kind == "status" and content.get("execution_state") == "idle":
-                kill_until_gone(lambda: self._processes() - {self.pid, self.launcher.pid})
+                self._kill_strays()
                 return Outcome(error, printed, timed_out=killing_at is not None)
 
     def _processes(self):
         """The kernel and every process it started (its cgroup's, or else its process group's)."""
         return self.cgroup.pids() if self.cgroup.path else _group_members(self.launcher.pid)
+
+    def _kill_strays(self):
+        kill_until_gone(lambda: self._processes() - {self.pid, self.launcher.pid})
 
     def _signal(self, number):
         try:

@@ -1,9 +1,9 @@
 """Grade one submitted notebook: run its cells in a sandboxed kernel, then ask for answers and judge them here.
 
 Every code cell runs in order, errors allowed, each under the per-cell limit and all of them under
-the notebook's budget. Then, for each exercise, the grader sends the kernel one probe cell: the
-source of answers.py and the hidden test's request (fresh inputs, drawn from a seed the student
-never saw); the kernel calls the student's code on them and writes the plain answers to a file;
+the notebook's budget. Right after each exercise cell (so that no later cell can spoil its answers),
+the grader sends the kernel one probe cell: the source of answers.py and the hidden test's request
+(fresh inputs, drawn from a seed the student never saw); the kernel calls the student's code on them and writes the plain answers to a file;
 the grader reads that file (never through a link, never with pickle) and judges the answers itself
 (hidden.py). A cell that kills the kernel, or ignores the interrupt at its time limit, is left out
 of a fresh kernel that runs the notebook again; it fails only its own exercise.
@@ -101,15 +101,15 @@ def _grade_in_kernel(notebook, sandbox, limits, deadline, test_seed, results, lo
     except KernelLost as gone:
         raise _Lost("startup", gone.why) from None
     try:
-        cells = {}
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type == "code" and index not in lost:
                 outcome = _run(kernel, cell.source, index, limits, deadline)
-                if exercise_id(cell):
-                    cells[exercise_id(cell)] = outcome
-        for name in exercises_of(notebook):
+                name = exercise_id(cell)
+                if name in HIDDEN and name not in results:  # asked at once: later cells cannot spoil its answers
+                    results[name] = _hidden_test(kernel, sandbox, name, outcome, limits, deadline, test_seed)
+        for name in exercises_of(notebook):  # exercises whose cell was deleted
             if name not in results:
-                results[name] = _hidden_test(kernel, sandbox, name, cells.get(name), limits, deadline, test_seed)
+                results[name] = _hidden_test(kernel, sandbox, name, None, limits, deadline, test_seed)
     finally:
         kernel.close()
 
