@@ -54,3 +54,9 @@ def test_graphviews_front_end_ships_in_the_wheel_and_its_graphviz_is_the_pinned_
     graphview = (ROOT / "tensorgrad" / "widgets" / "graphview.py").read_text()
     assert f'VIZ_VERSION = "{vendor.VERSION}"' in graphview
     assert "https://" not in (static / "graphview.js").read_text() + (static / "viz_loader.js").read_text()
+
+
+def test_the_grader_ships_as_a_package_with_its_kernel_side_files():
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert "tensorgrad.grade" in setuptools["packages"]
+    assert {p.name for p in (ROOT / "tensorgrad" / "grade").glob("*.py")} >= {"answers.py", "sandbox.py", "__main__.py"}

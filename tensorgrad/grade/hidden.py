@@ -5,7 +5,7 @@ for the kernel (see answers.py: a target path, and either `get` or arguments) to
 `judge(answers)` that turns the kernel's plain answers into a Feedback, computed here with the
 grader's own tensorgrad. The judging reuses the notebooks' checks unchanged (same mistakes named):
 the student's function is replaced by a `Replay` that gives back, for each input, what the kernel
-answered; an op by a `replay_op` built the same way. Nothing the kernel says is a verdict.
+answered, and an op by an Op whose forward and vjps are Replays. Nothing the kernel says is a verdict.
 
 Adding an exercise's hidden test is one entry in HIDDEN, keyed by the exercise cell's grade_id:
 - `Function("name", check)`: the student's function `name` called on `check.inputs(cases, seed)`
@@ -29,7 +29,7 @@ QUESTIONS = [((5,), (2, 5)), ((2, 1), (2, 5)), ((1, 1), (2, 5)), ((5,), (3, 2, 5
 
 
 class Unanswered(Exception):
-    """The kernel gave no usable answer: the target is missing (not attempted) or the answers are malformed."""
+    """The kernel could not answer: what the hidden test asks about is not defined (not attempted)."""
 
     def __init__(self, feedback):
         super().__init__(feedback.message)
@@ -48,7 +48,7 @@ def value(answer):
     """A plain answer as the value it stands for; an exception object for a call that raised."""
     if isinstance(answer, dict):
         if "raised" in answer:
-            name = str(answer["raised"])
+            name = str(answer["raised"])[:60]
             kind = NotImplementedError if name == "NotImplementedError" else type(name, (Exception,), {})
             return kind(str(answer.get("message", "")))
         if "missing" in answer:

@@ -21,6 +21,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 from .._deps import require
@@ -29,6 +30,7 @@ GRACE = 3.0  # seconds an interrupted cell gets to stop before its kernel is kil
 STARTUP = 60.0  # seconds a kernel may take to start
 KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")  # also OPENBLAS_*, OMP_*, MKL_*
 LAUNCHER = pathlib.Path(__file__).with_name("sandbox.py")
+_STARTING = threading.Lock()
 
 
 @dataclasses.dataclass
@@ -196,25 +198,46 @@ class Kernel:
 
     def __init__(self, sandbox, limits):
         self.sandbox = sandbox
-        client_module = require("jupyter_client", "teacher")
+        self.cgroup = PidsCgroup(limits.processes)
+        with _STARTING:  # free ports are picked, then bound by the kernel: two kernels at once could pick the same
+            self._start(limits)
+
+    def _start(self, limits):
+        sandbox, client_module = self.sandbox, require("jupyter_client", "teacher")
         connection = f"{sandbox.new_path('kernel')}.json"
         client_module.connect.write_connection_file(connection, ip="127.0.0.1", key=secrets.token_hex(16).encode())
-        self.cgroup = PidsCgroup(limits.processes)
         own_tasks = tasks_of(os.getuid()) if os.geteuid() != 0 else 0  # RLIMIT_NPROC counts all of the user's
         rlimits = {"AS": limits.memory, "FSIZE": limits.file_size, "CORE": 0, "NPROC": own_tasks + limits.processes}
         command = [sys.executable, "-I", str(LAUNCHER), json.dumps({"rlimits": rlimits, "cgroups": self.cgroup.procs}),
                    sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
-        self.launcher = subprocess.Popen(command, cwd=sandbox.work, env=sandbox.env(), stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+        log = sandbox.new_path("kernel-log")
+        with open(log, "wb") as stderr:
+            self.launcher = subprocess.Popen(command, cwd=sandbox.work, env=sandbox.env(), stdin=subprocess.DEVNULL,
+                                             stdout=subprocess.PIPE, stderr=stderr, start_new_session=True)
         self.pid = int(self.launcher.stdout.readline() or 0)
         self.client = client_module.BlockingKernelClient()
         self.client.load_connection_file(connection)
         self.client.start_channels()
-        try:
-            self.client.wait_for_ready(timeout=STARTUP)
-        except RuntimeError as error:
+        if not self._answers_on_iopub():
             self.close()
-            raise KernelLost(f"could not start a kernel: {error}") from None
+            said = (sandbox.read(log, 2**20) or "").strip().splitlines()
+            raise KernelLost("could not start a kernel" + (f": {said[-1][:200]}" if said else "")) from None
+
+    def _answers_on_iopub(self):
+        """Wait until the kernel answers a kernel_info request on iopub: then no cell's output can be missed.
+
+        (jupyter_client's wait_for_ready counts a kernel as dead when its heartbeat is late, as on a busy machine.)
+        """
+        deadline = time.monotonic() + STARTUP
+        while time.monotonic() < deadline and self.alive():
+            msg_id, asked = self.client.kernel_info(), time.monotonic()
+            while time.monotonic() < min(asked + 2, deadline):
+                try:
+                    if self.client.get_iopub_msg(timeout=0.2)["parent_header"].get("msg_id") == msg_id:
+                        return True
+                except queue.Empty:
+                    pass
+        return False
 
     def alive(self):
         try:

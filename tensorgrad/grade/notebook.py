@@ -80,10 +80,14 @@ def grade_notebook(path, timeout=60.0, seed=None, cases=CASES, *, budget=BUDGET,
                 break
     finally:
         sandbox.close()
-    why = (f"was not graded: the notebook used up its {budget:g} s budget" if time.monotonic() >= deadline
-           else f"was not graded: the kernel was lost {MAX_RESTARTS + 1} times")
-    return [{"id": name, **results.get(name, {"status": FAILED, "message": f"the exercise {why}"})}
+    return [{"id": name, **results.get(name, {"status": FAILED, "message": f"the exercise {_why_ungraded(budget, lost)}"})}
             for name in exercises_of(notebook)]
+
+
+def _why_ungraded(budget, lost):
+    if not lost:
+        return f"was not graded: the notebook used up its {budget:g} s budget"
+    return f"was not graded: the kernel was lost {len(lost)} times (last: {list(lost.values())[-1]})"
 
 
 def _fail_lost(notebook, gone, results):
