@@ -90,8 +90,8 @@ def _crafted(path, bodies, prefix, atop="nb02-bias-grad"):
         if grade_id in bodies:
             head, rest = cell.source.split("### BEGIN SOLUTION\n")
             cell.source = head + bodies[grade_id] + "\n" + rest.split("### END SOLUTION\n")[1]
-        if grade_id == atop:
-            cell.source = prefix + cell.source
+        if grade_id == atop and prefix:
+            cell.source = prefix.rstrip("\n") + "\n" + cell.source
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path
@@ -124,6 +124,7 @@ def graded(tmp_path_factory):
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_the_attack_gets_nothing(graded, attack):
     results, expected = graded[0][attack], ATTACKS[attack][2]
+    assert not any("SyntaxError" in message for _, message in results.values()), results  # the attack did run
     if expected is None:  # a free pass tried with wrong answers: all fail (the checks name the mistake)
         assert {status for status, _ in results.values()} == {"failed"}, results
         assert all(message != "ok" for _, message in results.values()), results
