@@ -124,6 +124,7 @@ def graded(tmp_path_factory):
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_the_attack_gets_nothing(graded, attack):
     results, expected = graded[0][attack], ATTACKS[attack][2]
+    assert set(results) == set(WRONG), results  # graded exercise by exercise: the grader itself did not fail
     assert not any("SyntaxError" in message for _, message in results.values()), results  # the attack did run
     if expected is None:  # a free pass tried with wrong answers: all fail (the checks name the mistake)
         assert {status for status, _ in results.values()} == {"failed"}, results

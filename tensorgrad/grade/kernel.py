@@ -233,11 +233,25 @@ class Kernel:
             msg_id, asked = self.client.kernel_info(), time.monotonic()
             while time.monotonic() < min(asked + 2, deadline):
                 try:
-                    if self.client.get_iopub_msg(timeout=0.2)["parent_header"].get("msg_id") == msg_id:
-                        return True
+                    message = self._next_message(0.2)
                 except queue.Empty:
-                    pass
+                    continue
+                if message and message["parent_header"].get("msg_id") == msg_id:
+                    return True
         return False
+
+    def _next_message(self, timeout):
+        """The next iopub message, or None for one that is not a well-formed message (the kernel's json may be
+        patched by the student); queue.Empty if none comes within `timeout` s."""
+        try:
+            message = self.client.get_iopub_msg(timeout=timeout)
+        except queue.Empty:
+            raise
+        except Exception:  # a message the kernel's patched serialiser garbled
+            return None
+        well_formed = (isinstance(message, dict) and isinstance(message.get("parent_header"), dict)
+                       and isinstance(message.get("content"), dict) and isinstance(message.get("msg_type"), str))
+        return message if well_formed else None
 
     def alive(self):
         try:
@@ -263,12 +277,12 @@ class Kernel:
             if killing_at is not None and now > killing_at:
                 raise KernelLost(f"ran past its {timeout:g} s and ignored the interrupt")
             try:
-                message = self.client.get_iopub_msg(timeout=0.1)
+                message = self._next_message(0.1)
             except queue.Empty:
                 if not self.alive():
                     raise KernelLost("killed the kernel") from None
                 continue
-            if message["parent_header"].get("msg_id") != msg_id:
+            if message is None or message["parent_header"].get("msg_id") != msg_id:
                 continue
             kind, content = message["msg_type"], message["content"]
             if kind in ("stream", "display_data", "update_display_data", "execute_result", "error"):
