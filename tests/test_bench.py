@@ -42,3 +42,10 @@ def test_compare_interleaves_and_caps_slow_contenders():
     assert calls[:2] == [FLOOR, "fast"] and calls[2:5] == ["fast", "slow", FLOOR]  # the order rotates each round
     assert all(len(t.ratios) == len(t.seconds) for t in timings)
     assert timings[0].ratios == [1.0, 1.0, 1.0]
+
+
+def test_quick_grading_run_grades_a_class_of_solved_copies(capsys):
+    assert main(["--quick", "--only", "grading", "--threads", "native"]) == 0
+    out = capsys.readouterr().out
+    assert "| python -m tensorgrad.grade --jobs 2, 4 notebooks |" in out
+    assert "- grading: 8/8 exercises passed" in out and "MISMATCH" not in out
