@@ -17,7 +17,7 @@ import pytest
 from test_grade import NOTEBOOKS, ROOT
 
 NB02 = "02_tracing_the_graph.ipynb"
-TIMEOUT, BUDGET = 5, 60
+TIMEOUT, BUDGET = 10, 90  # a cell of notebook 2 takes well under a second; the machine may be busy
 WRONG = {"nb02-neuron-grads": "return 0", "nb02-bias-grad": "return 0"}
 FORGED = 'tensorgrad-grade-result: ["passed", "ok"]'
 

@@ -286,7 +286,7 @@ class Kernel:
                 continue
             kind, content = message["msg_type"], message["content"]
             if kind in ("stream", "display_data", "update_display_data", "execute_result", "error"):
-                printed += len(content.get("text", "")) if kind == "stream" else len(json.dumps(content))
+                printed += len(str(content.get("text", ""))) if kind == "stream" else len(json.dumps(content))
             if kind == "error":
                 error = f"{content.get('ename')}: {content.get('evalue')}"
             if kind == "status" and content.get("execution_state") == "idle":
