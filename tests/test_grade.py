@@ -7,6 +7,7 @@ import base64
 import csv
 import io
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -166,3 +167,32 @@ def test_a_class_in_parallel_with_results_kept_a_rerun_and_a_gradebook(tmp_path)
     assert [(r["student"], r["assignment"], r["nb04-broadcast-axes"], r["nb04-centring-grad"], r["total"])
             for r in rows] == [("alice", "ps4", "1", "1", "2"), ("bob", "ps4", "0", "1", "1"),
                                ("carol", "nb04", "1", "1", "2")]
+
+
+def _running(pid):
+    try:
+        return pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("cgroup", [True, False], ids=["pids-cgroup", "process-group"])
+def test_processes_a_cell_leaves_running_are_killed(tmp_path, monkeypatch, cgroup):
+    """With a pids cgroup (root) or by the kernel's process group (a normal user, or no cgroup to be had)."""
+    from tensorgrad.grade import kernel
+    if not cgroup:
+        monkeypatch.setattr(kernel.PidsCgroup, "__init__", lambda self, limit: setattr(self, "path", None))
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "empty.ipynb")
+    sandbox = kernel.Sandbox(tmp_path / "empty.ipynb")
+    running = kernel.Kernel(sandbox, kernel.Limits())
+    try:
+        assert cgroup or running.cgroup.path is None
+        outcome = running.run("import subprocess\nchild = subprocess.Popen(['sleep', '300'])\n"
+                              "open('child.pid', 'w').write(str(child.pid))", 30)
+        assert outcome.error is None and not outcome.timed_out
+        assert not _running(int((sandbox.work / "child.pid").read_text()))
+        assert running.run("print('still here')", 30).printed == len("still here\n")  # the kernel itself is spared
+    finally:
+        running.close()
+        sandbox.close()
+    assert not _running(running.pid) and not sandbox.root.exists()
