@@ -11,9 +11,10 @@ import re
 
 import numpy as np
 
-from ..engine import accumulate_grad, operand_names, topological_order
+from ..engine import Value, accumulate_grad, operand_names, topological_order
 from .._deps import require
 from ..viz import full_text
+from . import student_stepper
 
 
 class Stepper:
@@ -171,8 +172,10 @@ class BackwardStepper:
         widgets = require("ipywidgets")
         require("anywidget")
         from .graphview import GraphView
-        self.model = Stepper(root, grad)
-        self.graph = GraphView(root, rankdir=rankdir, max_nodes=max_nodes, height=height)
+        own = isinstance(root, Value)  # or another engine's micrograd-style graph, stepped by its own closures
+        self.model = Stepper(root, grad) if own else student_stepper.StudentStepper(root, grad)
+        self._explain = explain if own else student_stepper.explain
+        self.graph = GraphView(self.model.root, rankdir=rankdir, max_nodes=max_nodes, height=height)
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}
         for name, action in (("first", self.reset), ("prev", self.prev), ("next", self.next), ("last", self.finish)):
@@ -217,7 +220,7 @@ class BackwardStepper:
 
     def _refresh_panel(self):
         selected = self.graph.selected
-        self.panel.value = explain(self.model) + (node_html(self.model, selected) if selected is not None else "")
+        self.panel.value = self._explain(self.model) + (node_html(self.model, selected) if selected is not None else "")
 
     def _repr_mimebundle_(self, **kwargs):  # displaying the stepper displays its widget
         bundle = self.widget._repr_mimebundle_(**kwargs)
