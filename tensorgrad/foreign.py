@@ -16,10 +16,7 @@ PROTOCOL = ("data", "grad", "_prev", "_op", "_backward")
 
 def _number(x):
     """A gradient as a float; nan for anything that is not one number (a student's grad can be anything)."""
-    try:
-        return float(x) if np.ndim(x) == 0 else float("nan")
-    except (TypeError, ValueError):
-        return float("nan")
+    return float(x) if _is_number(x) else float("nan")
 
 
 class Node:
@@ -92,9 +89,19 @@ def graph_of(root, where="trace"):
     return nodes[id(root)]
 
 
+def _is_number(x):
+    if isinstance(x, (str, bytes)) or np.ndim(x) != 0:
+        return False
+    try:
+        float(x)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def _check_numbers(node, where):
     data = node.obj.data
-    if isinstance(data, (str, bytes)) or np.ndim(data) != 0:
+    if not _is_number(data):
         raise TypeError(f"{where}: data must be one number, got {type(data).__name__} "
                         f"(in a {type(node.obj).__name__} with _op {node.obj._op!r})")
     if not callable(node.obj._backward):

@@ -1,0 +1,160 @@
+"""check_backward on a student's engine: right engines pass, each slip is found at its node and named."""
+import json
+
+import pytest
+import torch
+from micrograd.engine import Value as MicroValue
+
+from lecture_engine import engine, neuron
+from tensorgrad import check_backward
+from tensorgrad.check_backward import judge, record
+from torch_ref import readme_example
+
+
+def test_a_right_lecture_engine_passes_before_and_after_its_backward():
+    L, nodes = neuron(engine())
+    report = check_backward(L)
+    assert report.ok and report.node is None and report.mistake is None
+    assert str(report) == repr(report) == "✓ " + report.message and "\n" not in str(report)
+    L.backward()
+    grads = {label: v.grad for label, v in nodes.items()}
+    report = check_backward(L)
+    assert report.ok and "backward() left" in report.message
+    assert {label: v.grad for label, v in nodes.items()} == grads  # the check leaves the gradients as it found them
+
+
+def test_micrograd_passes_on_its_readme_expression_and_its_gradients_match_torch():
+    a, b = MicroValue(-4.0), MicroValue(2.0)
+    g = readme_example(a, b)
+    assert check_backward(g).ok  # before backward: each closure judged on its own
+    g.backward()
+    assert check_backward(g).ok  # after: what micrograd's backward left is judged too
+    ta, tb = (torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (-4.0, 2.0))
+    readme_example(ta, tb).backward()
+    assert a.grad == pytest.approx(ta.grad.item(), rel=1e-12) and b.grad == pytest.approx(tb.grad.item(), rel=1e-12)
+
+
+MISTAKES = [  # (slip in the lecture engine, mistake reported, the node at fault, words of the message)
+    ("overwrite", "overwrite", "n", "overwrote the gradient of 'b' (`=` instead of `+=`)"),
+    ("upstream", "upstream", "x1w1 x2w2", "leaves out the upstream gradient out.grad"),  # _prev's set order decides
+    ("swapped", "swapped", "L", "each factor of the product its own value instead of the other factor's"),
+    ("tanh-1-t", "local", "o", "wrong local derivative of tanh: it looks like 1 - t"),
+    ("tanh-forward", "forward", "o", "is not `tanh` of its children (-1.2): wrong forward value"),
+    ("sign", "sign", "s", "has the wrong sign"),
+    ("stray", "stray", "L", "its _backward changed its own gradient"),
+    ("unassigned", "nothing", "L", "its _backward changed no gradient"),
+]
+
+
+@pytest.mark.parametrize("slip, mistake, label, words", MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_each_closure_mistake_is_found_at_its_node_and_named(slip, mistake, label, words):
+    L, nodes = neuron(engine(slip))
+    report = check_backward(L)
+    assert not report.ok and report.mistake == mistake
+    assert report.node in [nodes[name] for name in label.split()]  # the student's own object
+    assert report.message.startswith(f"'{report.node.label}': ") and words in report.message, report.message
+    assert str(report).startswith("✗ ") and "\n" not in str(report)
+
+
+def test_backward_run_twice_without_zeroing_is_named():
+    L, nodes = neuron(engine())
+    L.backward()
+    L.backward()
+    report = check_backward(L)
+    assert report.mistake == "not zeroed" and "what 2 passes add up to" in report.message
+    L2 = (nodes["x1"] * nodes["w1"] + nodes["b"]).tanh()  # a new graph on leaves whose grads were not zeroed
+    L2.backward()
+    report = check_backward(L2)
+    assert report.mistake == "not zeroed" and "still holds gradient from an earlier one" in report.message
+    assert report.node in (nodes["x1"], nodes["w1"], nodes["b"])
+
+
+def shared_middle(Scalar):
+    """o is reached along two paths: a sort without a visited set runs its closure (and those below) twice."""
+    x, w = Scalar(0.7, label="x"), Scalar(-1.3, label="w")
+    o = (x * w).tanh()
+    o.label = "o"
+    return o * x + (o + w)
+
+
+@pytest.mark.parametrize("slip, mistake, words", [
+    ("not-reversed", "order", "in topological order, not reversed"),
+    ("no-visited", "visited twice", "more than once"),
+])
+def test_a_wrong_backward_order_is_named(slip, mistake, words):
+    L = shared_middle(engine(slip))
+    assert check_backward(L).ok  # the closures are right...
+    L.backward()
+    report = check_backward(L)  # ...but backward() ran them wrongly
+    assert report.mistake == mistake and words in report.message, report.message
+
+
+def test_a_value_used_twice_in_one_op_is_one_child_of_a_set():
+    Scalar = engine()
+    a = Scalar(1.5, label="a")
+    assert check_backward(a * a + a).ok
+    L = engine("overwrite")(1.5, label="a")
+    report = check_backward((L + L) * 3.0)
+    assert report.mistake == "overwrite" and report.node is not L
+
+
+def test_a_closure_that_raises_is_named_and_not_implemented_means_not_attempted():
+    Scalar = engine("raises")
+    x = Scalar(0.5, label="x")
+    report = check_backward(x.exp() * x)
+    assert report.mistake == "raised" and "raised ZeroDivisionError: a slip in exp's closure" in report.message
+    y = Scalar(0.5)
+    z = y * 2.0
+
+    def _backward():
+        raise NotImplementedError("exercise: write the chain rule")
+    z._backward = _backward
+    assert check_backward(z).mistake == "not attempted"
+
+
+def test_an_op_it_cannot_read_is_named_not_guessed():
+    Scalar = engine()
+    x = Scalar(1.2, label="x")
+    cube = Scalar(x.data ** 3, (x,), "cube")
+    cube.label = "c"
+    report = check_backward(cube * 2.0 + x)
+    assert not report.ok and report.mistake == "unknown op" and report.node is cube
+    assert "'c'" in report.message and "not 'cube' with 1 child" in report.message
+    Broken = engine("swapped")
+    broken = Broken(1.2)
+    other = Broken(0.0, (broken,), "cube")  # an unknown op does not hide a wrong closure elsewhere
+    assert check_backward(broken * 3.0 + other).mistake == "swapped"
+
+
+def test_the_report_steps_to_the_node_at_fault():
+    pytest.importorskip("anywidget")
+    L, nodes = neuron(engine("tanh-1-t"))
+    report = check_backward(L)
+    stepper = report.stepper()
+    assert stepper.step == report.step == 3 and stepper.current.node.obj is nodes["o"]
+    assert "<code>tanh</code>" in stepper.panel.value
+
+
+def test_judging_needs_only_the_plain_data_recorded():
+    L, _ = neuron(engine("overwrite"))
+    recording, nodes = record(L)
+    copied = json.loads(json.dumps(recording))  # what a grader's kernel would send back
+    verdict = judge(copied)
+    assert verdict["mistake"] == "overwrite" and nodes[verdict["node"]].obj.label == "n" and verdict["step"] == 4
+    copied["nodes"][3]["children"] = [5]  # a child after its parent: not a topological order
+    with pytest.raises(ValueError, match="topological order"):
+        judge(copied)
+
+
+def test_an_object_without_the_protocol_is_told_what_it_lacks():
+    with pytest.raises(TypeError, match=r"this float has no data, grad, _prev, _op, _backward"):
+        check_backward(3.0)
+    Scalar = engine()
+    x = Scalar(1.0)
+    x._prev = {x.data}
+    with pytest.raises(TypeError, match="child 0 of a leaf .* is a float, not a micrograd-style value"):
+        check_backward(x)
+    with pytest.raises(TypeError, match="data must be one number, got list"):
+        check_backward(Scalar([1.0, 2.0]))
+    with pytest.raises(TypeError, match="data must be one number, got Scalar"):
+        check_backward(Scalar(Scalar(1.0)))
