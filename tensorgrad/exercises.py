@@ -12,6 +12,7 @@ import functools
 import numpy as np
 
 from . import losses, ops
+from .check_backward import check_backward
 from .engine import Value
 from .feedback import Mistake, NotAttempted, as_answer_array, call_student, check, diagnose, is_placeholder
 
@@ -267,3 +268,67 @@ def narrowest_hidden_layer(hidden, accuracy):
         if units > 1 and accuracy(units - 1) >= ACCURACY_GOAL:
             raise Mistake(f"{units - 1} units also reach {ACCURACY_GOAL:.0%}: try fewer")
     return check(run, "the fewest half-planes that enclose the inner circle: one unit fewer falls short")
+
+
+# ---- notebook 10: write micrograd yourself --------------------------------------------------------
+
+def micrograd_expression(Value, rng, tanh=False):
+    """A fresh random expression on the student's Value, in which d and the leaves a, b are used twice.
+
+    Every slip check_backward names shows on it: a child that already holds gradient from another use
+    when a `+` and a `*` pass theirs on, upstream gradients other than 1, factors of different values.
+    """
+    a, b, c = (Value(float(rng.uniform(0.3, 1.5) * rng.choice([-1, 1]))) for _ in range(3))
+    d = a * b
+    e = d + c if rng.random() < 0.5 else c + d
+    if tanh:
+        e = e.tanh()
+    f = e * d
+    k = float(rng.uniform(0.5, 2.0) * rng.choice([-1, 1]))
+    out = (f + a * k) + b * b
+    for name, v in zip("abcdefL", (a, b, c, d, e, f, out)):
+        v.label = name
+    return out
+
+
+def _engine_check(Value, cases, seed, tanh=False, run_backward=False):
+    """check_backward on `cases` fresh expressions (after the student's own backward() if asked)."""
+    def run():
+        if is_placeholder(Value):
+            raise NotAttempted
+        rng = np.random.default_rng(seed)
+        for _ in range(cases):
+            root = call_student(lambda: micrograd_expression(Value, rng, tanh), doing="building an expression")
+            if run_backward:
+                call_student(root.backward, doing="backward()")
+                if root.grad == 0:
+                    raise Mistake("after backward() the output's own grad is still 0: the pass starts from dL/dL")
+            report = check_backward(root)
+            if report.mistake == "not attempted":
+                raise NotAttempted
+            if not report.ok:
+                raise Mistake(report.message)
+    return run
+
+
+@_prints
+def micrograd_add_mul(Value, cases=5, seed=0):
+    """Value's `+` and `*`: each _backward adds out.grad times the local derivative to each child."""
+    return check(_engine_check(Value, cases, seed),
+                 "+ passes out.grad on to both children, * passes each child the other's data times out.grad, "
+                 f"added to what the child already holds (checked on {cases} random expressions)")
+
+
+@_prints
+def micrograd_tanh(Value, cases=5, seed=0):
+    """Value.tanh: forward value and the closure, on expressions that also use `+` and `*`."""
+    return check(_engine_check(Value, cases, seed, tanh=True),
+                 f"tanh's value and its local derivative 1 - t**2 are right (checked on {cases} random expressions)")
+
+
+@_prints
+def micrograd_backward(Value, cases=5, seed=0):
+    """Value.backward: after it, every node holds what one pass in reverse topological order gives."""
+    return check(_engine_check(Value, cases, seed, tanh=True, run_backward=True),
+                 "backward() seeds the output with 1 and runs every closure once, each after all the nodes "
+                 f"that use its output (checked on {cases} random expressions)")
