@@ -184,9 +184,11 @@ class _Judge:
         for step in self.steps:
             i = step["node"]
             if step["error"]:
-                kind = "not attempted" if step["error"][0] == "NotImplementedError" else "raised"
-                return self._result(i, kind, f"{self.name(i)}: its _backward raised {step['error'][0]}: "
-                                             f"{step['error'][1]}")
+                name, text = step["error"]
+                if name == "NotImplementedError":
+                    return self._result(i, "not attempted", f"{self.name(i)}: its _backward is not written yet "
+                                                            f"(NotImplementedError: {text})")
+                return self._result(i, "raised", f"{self.name(i)}: its _backward raised {name}: {text}")
             changes = {c: (before, after) for c, before, after in step["changes"]}
             children = self.nodes[i]["children"]
             stray = [c for c in changes if c not in children]

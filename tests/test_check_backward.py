@@ -158,3 +158,35 @@ def test_an_object_without_the_protocol_is_told_what_it_lacks():
         check_backward(Scalar([1.0, 2.0]))
     with pytest.raises(TypeError, match="data must be one number, got Scalar"):
         check_backward(Scalar(Scalar(1.0)))
+
+
+def test_the_notebook_checks_pass_a_right_engine_and_name_each_slip():
+    from tensorgrad import exercises
+    checks = (exercises.micrograd_add_mul, exercises.micrograd_tanh, exercises.micrograd_backward)
+    for check in checks:
+        feedback = check.feedback(engine(), seed=3)
+        assert feedback.passed, feedback
+    for slip, check, words in [("overwrite", exercises.micrograd_add_mul, "(`=` instead of `+=`)"),
+                               ("swapped", exercises.micrograd_add_mul, "its own value instead of the other"),
+                               ("upstream", exercises.micrograd_add_mul, "leaves out the upstream gradient"),
+                               ("tanh-1-t", exercises.micrograd_tanh, "it looks like 1 - t"),
+                               ("not-reversed", exercises.micrograd_backward, "in topological order, not reversed"),
+                               ("no-visited", exercises.micrograd_backward, "more than once")]:
+        feedback = check.feedback(engine(slip), seed=3)
+        assert feedback.status == "failed" and words in feedback.message, (slip, feedback)
+
+
+def test_an_unwritten_closure_or_method_is_not_attempted():
+    from tensorgrad import exercises
+    Scalar = engine()
+
+    def unwritten(self):
+        raise NotImplementedError("exercise: tanh")
+    Scalar.tanh = unwritten
+    assert exercises.micrograd_add_mul.feedback(Scalar).passed
+    assert exercises.micrograd_tanh.feedback(Scalar).status == "not attempted"
+    assert exercises.micrograd_add_mul.feedback(...).status == "not attempted"
+    L, _ = neuron(engine())
+    L._backward = unwritten.__get__(L)
+    report = check_backward(L)
+    assert report.mistake == "not attempted" and "is not written yet" in report.message
