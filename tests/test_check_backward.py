@@ -190,3 +190,15 @@ def test_an_unwritten_closure_or_method_is_not_attempted():
     L._backward = unwritten.__get__(L)
     report = check_backward(L)
     assert report.mistake == "not attempted" and "is not written yet" in report.message
+
+
+def test_a_grader_can_record_in_the_kernel_and_judge_elsewhere():
+    from tensorgrad import exercises
+    answers = exercises.micrograd_answers(engine("tanh-1-t"), "backward", cases=3, seed=11)
+    sent = json.loads(json.dumps(answers))  # plain data, as a kernel would print it
+    feedback = exercises.judge_micrograd("backward", sent)
+    assert feedback.status == "failed" and "it looks like 1 - t" in feedback.message
+    assert exercises.judge_micrograd("backward", exercises.micrograd_answers(engine(), "backward", 3, 11)).passed
+    assert exercises.micrograd_answers(..., "tanh") == [{"not attempted": True}]
+    crash = exercises.micrograd_answers(type("Broken", (), {}), "add_mul")  # Value(x) takes no argument
+    assert len(crash) == 1 and "building an expression raised TypeError" in crash[0]["mistake"]

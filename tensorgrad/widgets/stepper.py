@@ -14,7 +14,6 @@ import numpy as np
 from ..engine import Value, accumulate_grad, operand_names, topological_order
 from .._deps import require
 from ..viz import full_text
-from . import student_stepper
 
 
 class Stepper:
@@ -172,9 +171,11 @@ class BackwardStepper:
         widgets = require("ipywidgets")
         require("anywidget")
         from .graphview import GraphView
-        own = isinstance(root, Value)  # or another engine's micrograd-style graph, stepped by its own closures
-        self.model = Stepper(root, grad) if own else student_stepper.StudentStepper(root, grad)
-        self._explain = explain if own else student_stepper.explain
+        if isinstance(root, Value):
+            self.model, self._explain = Stepper(root, grad), explain
+        else:  # another engine's micrograd-style graph, stepped by its own closures
+            from .student_stepper import StudentStepper, explain as explain_student
+            self.model, self._explain = StudentStepper(root, grad), explain_student
         self.graph = GraphView(self.model.root, rankdir=rankdir, max_nodes=max_nodes, height=height)
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}

@@ -1,8 +1,8 @@
 """Step through the backward pass of a graph another engine built, running its own `_backward` closures.
 
-`StudentStepper` has the interface of `stepper.Stepper` (`nodes`, `num_steps`, `step`, `current`,
-`goto`, `next/prev/reset/finish`, `computed`, `contributions_to`, `grad_of`), so `BackwardStepper` shows
-it the same way. Step k runs the closure of the k-th op node in the order micrograd's `backward()` runs
+`StudentStepper` is a `stepper.Stepper` (`nodes`, `num_steps`, `step`, `current`, `goto`,
+`next/prev/reset/finish`, `computed`, `contributions_to`, `grad_of`), so `BackwardStepper` shows it the
+same way; it takes only the navigation from there and holds its own state. Step k runs the closure of the k-th op node in the order micrograd's `backward()` runs
 them, the output seeded with 1. The closures change the student's objects, so the stepper keeps every
 node's gradient after each step and puts them back when going back (or forward again).
 """
@@ -11,9 +11,10 @@ import html
 import numpy as np
 
 from ..foreign import describe, grads, graph_of, order, run_step, set_grads
+from .stepper import Stepper
 
 
-class StudentStepper:
+class StudentStepper(Stepper):
     """A backward pass in progress over a micrograd-style graph: `step` of `num_steps` closures run.
 
     Creating it sets every node's grad to 0, so that stepping to the end gives what the student's
@@ -32,23 +33,6 @@ class StudentStepper:
         self._after = [[0.0] * len(self.nodes)]  # _after[k]: every node's grad after k steps
         set_grads(self.nodes, self._after[0])
         self.step = 0
-
-    @property
-    def current(self):
-        """The last step done (the one to explain), or None before the first."""
-        return self.steps[self.step - 1] if self.step else None
-
-    def next(self):
-        self.goto(self.step + 1)
-
-    def prev(self):
-        self.goto(self.step - 1)
-
-    def reset(self):
-        self.goto(0)
-
-    def finish(self):
-        self.goto(self.num_steps)
 
     def goto(self, k):
         """Make the student's gradients what they are after k closures (k is clipped to 0..num_steps)."""
