@@ -16,6 +16,8 @@ PROTOCOL = ("data", "grad", "_prev", "_op", "_backward")
 
 def _number(x):
     """A gradient as a float; nan for anything that is not one number (a student's grad can be anything)."""
+    if type(x) is float or type(x) is int:
+        return float(x)
     return float(x) if _is_number(x) else float("nan")
 
 
@@ -146,13 +148,27 @@ class StudentStep:
 
 
 def run_step(node, nodes):
-    """Run `node`'s own `_backward` once on the gradients as they are; record what it changed in `nodes`."""
-    before = grads(nodes)
+    """Run `node`'s own `_backward` once on the gradients as they are; record what it changed in `nodes`.
+
+    Every node is looked at, since a slipped closure can write anywhere; the raw grads are compared
+    and only those that moved are converted, which keeps a step cheap on graphs of thousands of nodes.
+    """
+    before = [n.obj.grad for n in nodes]
     grad = _number(node.obj.grad)
     error = None
     try:
         node.obj._backward()
     except Exception as exception:  # the student's code: its crash is something to show, not to propagate
         error = (type(exception).__name__, str(exception))
-    changes = [(n, b, a) for n, b, a in zip(nodes, before, grads(nodes)) if b != a and not (b != b and a != a)]
+    changes = [(n, _number(b), _number(a)) for n, b, a in zip(nodes, before, [n.obj.grad for n in nodes])
+               if _moved(b, a)]
     return StudentStep(node, grad, changes, error)
+
+
+def _moved(before, after):
+    if before is after:
+        return False
+    try:
+        return bool(before != after)
+    except (TypeError, ValueError):  # a grad that is no number (an array, say): count it as moved
+        return True

@@ -1,5 +1,6 @@
 """check_backward on a student's engine: right engines pass, each slip is found at its node and named."""
 import json
+import math
 
 import pytest
 import torch
@@ -202,3 +203,42 @@ def test_a_grader_can_record_in_the_kernel_and_judge_elsewhere():
     assert exercises.micrograd_answers(..., "tanh") == [{"not attempted": True}]
     crash = exercises.micrograd_answers(type("Broken", (), {}), "add_mul")  # Value(x) takes no argument
     assert len(crash) == 1 and "building an expression raised TypeError" in crash[0]["mistake"]
+
+
+class Hand:
+    """A node made by hand: data, children in a set, an op, and a closure adding `local(child) * out.grad`."""
+
+    def __init__(self, data, children=(), op="", local=None):
+        self.data, self.grad, self._prev, self._op = data, 0.0, set(children), op
+        self._backward = lambda: None
+        if local:
+            def _backward():
+                for child in self._prev:
+                    child.grad += local(child) * self.grad
+            self._backward = _backward
+
+
+X, Y = 0.7, -1.6
+sigmoid = 1 / (1 + math.exp(-X))
+OPS = [  # (op, data, {child: local derivative} for leaves x and y, or x alone)
+    ("-", X - Y, {"x": 1.0, "y": -1.0}), ("/", X / Y, {"x": 1 / Y, "y": -X / Y**2}),
+    ("-", Y - X, {"x": -1.0, "y": 1.0}), ("/", Y / X, {"x": -Y / X**2, "y": 1 / X}),  # the set hides the order
+    ("exp", math.exp(X), {"x": math.exp(X)}), ("log", math.log(X), {"x": 1 / X}),
+    ("relu", X, {"x": 1.0}), ("ReLU", X, {"x": 1.0}), ("sigmoid", sigmoid, {"x": sigmoid * (1 - sigmoid)}),
+    ("**3", X**3, {"x": 3 * X**2}), ("**-1", 1 / X, {"x": -1 / X**2}),
+    ("-", -X, {"x": -1.0}), ("+", X + X, {"x": 2.0}), ("*", X * X, {"x": 2 * X}),  # one child: -x, x + x, x * x
+]
+
+
+@pytest.mark.parametrize("op, data, local", OPS, ids=[f"{op}{len(local)}:{data:.3g}" for op, data, local in OPS])
+def test_every_op_it_reads_is_rebuilt_and_its_derivative_checked(op, data, local):
+    x, y = Hand(X), Hand(Y)
+    leaves = {"x": x, "y": y}
+    children = [leaves[name] for name in local]
+    by_child = {id(leaves[name]): d for name, d in local.items()}
+    right = Hand(data, children, op, lambda child: by_child[id(child)])
+    assert check_backward(right).ok, check_backward(right)
+    wrong = Hand(data, children, op, lambda child: by_child[id(child)] * 1.1)
+    report = check_backward(wrong)
+    assert report.mistake == "local" and report.node is wrong, report
+    assert check_backward(Hand(data + 0.1, children, op, lambda child: 0.0)).mistake == "forward"

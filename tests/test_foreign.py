@@ -113,6 +113,8 @@ def test_the_widget_steps_the_students_engine_and_keeps_todays_note_for_big_grap
     assert "too big to draw readably" in big.graph.dot and big.graph.nodes == []
     big.finish()
     assert big.step == 7
+    drawn = GraphView(L)
+    assert [n.obj for n in drawn.nodes] == [n.obj for n in view.model.nodes] and "tanh" in drawn.dot
     with pytest.raises(TypeError, match="GraphView takes a tensorgrad Value or a micrograd-style value"):
         GraphView(3.0)
     with pytest.raises(TypeError, match="has no _backward"):
