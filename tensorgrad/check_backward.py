@@ -175,8 +175,8 @@ class _Judge:
                 children = ", ".join(f"{self.data[c]:.4g}" for c in node["children"])
                 return self._result(i, "forward", f"{self.name(i)}: its data {self.data[i]:.4g} is not "
                                                   f"`{node['op']}` of its children ({children}): wrong forward value")
-            self.readings[i] = fitting[0]
-            self.local[i] = _local_derivatives(fitting[0], self.data)
+            self.readings[i] = fitting  # x - y with x == y fits both ways: the closure then tells which it is
+            self.local[i] = [_local_derivatives(reading, self.data) for reading in fitting]
         return None
 
     def _closures(self):
@@ -197,15 +197,17 @@ class _Judge:
                                                                   "not one of its children"
                 return self._result(i, "stray", f"{self.name(i)}: its _backward changed {whose}")
             if i in self.readings:
-                wrong = self._closure_mistake(i, step["grad"], changes)
-                if wrong:
-                    return self._result(i, *wrong)
+                found = [self._closure_mistake(i, k, step["grad"], changes) for k in range(len(self.readings[i]))]
+                if None not in found:
+                    return self._result(i, *found[0])
+                right = found.index(None)  # keep the reading the closure agrees with
+                self.readings[i], self.local[i] = [self.readings[i][right]], [self.local[i][right]]
         return None
 
-    def _closure_mistake(self, i, g, changes):
-        """(kind, message) for what node i's closure did wrong, given the out.grad g it saw; None if right."""
-        local, per_operand = self.local[i]
-        operands = self.readings[i][1]
+    def _closure_mistake(self, i, k, g, changes):
+        """(kind, message) for what node i's closure did wrong (on its k-th reading), given the out.grad g it saw."""
+        local, per_operand = self.local[i][k]
+        operands = self.readings[i][k][1]
         added = {c: changes[c][1] - changes[c][0] if c in changes else 0.0 for c in local}
         if all(_close(added[c], local[c] * g) for c in local):
             return None
@@ -252,7 +254,7 @@ class _Judge:
         values = []
         for i, node in enumerate(self.nodes):
             if node["children"]:
-                fn, operands = self.readings[i]
+                fn, operands = self.readings[i][0]
                 with np.errstate(all="ignore"):
                     values.append(fn(*[values[c] for c in operands]))
             else:
@@ -271,7 +273,7 @@ class _Judge:
         for _ in range(passes):
             grads[-1] = 1.0
             for i in sequence:
-                for c, d in self.local[i][0].items():
+                for c, d in self.local[i][0][0].items():
                     grads[c] += d * grads[i]
         return grads
 

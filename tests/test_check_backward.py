@@ -242,3 +242,11 @@ def test_every_op_it_reads_is_rebuilt_and_its_derivative_checked(op, data, local
     report = check_backward(wrong)
     assert report.mistake == "local" and report.node is wrong, report
     assert check_backward(Hand(data + 0.1, children, op, lambda child: 0.0)).mistake == "forward"
+
+
+def test_x_minus_y_with_equal_data_is_read_the_way_the_closure_took_it():
+    for first, second in [(1.0, -1.0), (-1.0, 1.0)]:
+        x, y = Hand(0.5), Hand(0.5)
+        local = {id(x): first, id(y): second}
+        out = Hand(0.0, (x, y), "-", lambda child: local[id(child)])
+        assert check_backward(out).ok
