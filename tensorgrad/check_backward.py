@@ -61,6 +61,10 @@ def check_backward(root):
 
 def record(root):
     """Run the student's closures once, in backward's order from zero gradients; (plain-data recording, Nodes)."""
+    if isinstance(root, Value):
+        raise TypeError("check_backward checks another engine's graph (micrograd-style: data, grad, _prev, _op, "
+                        "_backward); a tensorgrad Value runs tensorgrad's own backward: check your functions of "
+                        "Values with tensorgrad.gradcheck")
     top = foreign.graph_of(root, "check_backward")
     nodes, order = foreign.order(top)
     index = {node: i for i, node in enumerate(nodes)}

@@ -7,7 +7,7 @@ import torch
 from micrograd.engine import Value as MicroValue
 
 from lecture_engine import engine, neuron
-from tensorgrad import check_backward
+from tensorgrad import Value, check_backward
 from tensorgrad.check_backward import judge, record
 from torch_ref import readme_example
 
@@ -150,6 +150,8 @@ def test_judging_needs_only_the_plain_data_recorded():
 def test_an_object_without_the_protocol_is_told_what_it_lacks():
     with pytest.raises(TypeError, match=r"this float has no data, grad, _prev, _op, _backward"):
         check_backward(3.0)
+    with pytest.raises(TypeError, match="tensorgrad.gradcheck"):
+        check_backward(Value(1.0) * 2)
     Scalar = engine()
     x = Scalar(1.0)
     x._prev = {x.data}
