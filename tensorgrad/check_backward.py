@@ -250,8 +250,9 @@ class _Judge:
             return None
         i = self.unknown[0]
         op, n = self.nodes[i]["op"], len(self.nodes[i]["children"])
+        children = f"{n} child{'ren' if n != 1 else ''}"
         return self._result(i, "unknown op", f"cannot check {self.name(i)}: check_backward reads {READABLE}, not "
-                                             f"{op!r} with {n} child{'ren' if n != 1 else ''} (every other node agrees)")
+                                             f"{op!r} with {children} (every other node agrees)")
 
     def _whole_pass(self):
         """The whole graph rebuilt in tensorgrad, backward run once: the stepped gradients must agree."""

@@ -19,7 +19,8 @@ def log_closures(root):
     return ran
 
 
-@pytest.mark.parametrize("build", [lambda: neuron(engine())[0], lambda: readme_example(MicroValue(-4.0), MicroValue(2.0))],
+@pytest.mark.parametrize("build", [lambda: neuron(engine())[0],
+                                   lambda: readme_example(MicroValue(-4.0), MicroValue(2.0))],
                          ids=["lecture-style", "micrograd"])
 def test_stepping_runs_the_engines_own_closures_in_its_backward_order(build):
     root = build()
@@ -101,7 +102,8 @@ def test_the_widget_steps_the_students_engine_and_keeps_todays_note_for_big_grap
     view.graph.send = sent.append
     for _ in range(3):
         view.buttons["next"].click()
-    assert view.current.node.obj is nodes["o"] and sent[-1]["current"] == f"n{view.graph.nodes.index(view.current.node)}"
+    assert view.current.node.obj is nodes["o"]
+    assert sent[-1]["current"] == f"n{view.graph.nodes.index(view.current.node)}"  # highlighted in the browser
     assert "your <code>_backward</code> of <code>tanh</code>" in view.panel.value
     view.graph.selected = view.current.node._prev[0]  # a click on n lists what reached it
     assert "1 contribution so far" in view.panel.value

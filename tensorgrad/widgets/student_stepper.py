@@ -2,9 +2,10 @@
 
 `StudentStepper` is a `stepper.Stepper` (`nodes`, `num_steps`, `step`, `current`, `goto`,
 `next/prev/reset/finish`, `computed`, `contributions_to`, `grad_of`), so `BackwardStepper` shows it the
-same way; it takes only the navigation from there and holds its own state. Step k runs the closure of the k-th op node in the order micrograd's `backward()` runs
-them, the output seeded with 1. The closures change the student's objects, so the stepper keeps every
-node's gradient after each step and puts them back when going back (or forward again).
+same way; it takes only the navigation from there and holds its own state. Step k runs the closure of
+the k-th op node in the order micrograd's `backward()` runs them, the output seeded with 1. The
+closures change the student's objects, so the stepper keeps every node's gradient after each step and
+puts them back when going back (or forward again).
 """
 import html
 
