@@ -32,6 +32,7 @@ class StudentStepper(Stepper):
         self.num_steps = len(self._order)
         self.steps = []  # StudentSteps run so far
         self._after = [[0.0] * len(self.nodes)]  # _after[k]: every node's grad after k steps
+        self._reached = [frozenset()]  # _reached[k]: the nodes the pass has reached after k steps
         set_grads(self.nodes, self._after[0])
         self.step = 0
 
@@ -43,21 +44,17 @@ class StudentStepper(Stepper):
             if not self.steps:
                 start[self._index[self.root]] = 1.0  # the seed, dL/dL = 1, as micrograd's backward sets it
             set_grads(self.nodes, start)
-            self.steps.append(run_step(self._order[len(self.steps)], self.nodes))
+            step = run_step(self._order[len(self.steps)], self.nodes)
+            self.steps.append(step)
             self._after.append(grads(self.nodes))
+            self._reached.append(self._reached[-1] | {self.root, *step.node._prev, *(n for n, _, _ in step.changes)})
         set_grads(self.nodes, self._after[k])
         self.step = k
 
     @property
     def computed(self):
         """Nodes the pass has reached: the output once started, each stepped node's children, all it changed."""
-        if not self.step:
-            return set()
-        done = {self.root}
-        for s in self.steps[:self.step]:
-            done.update(s.node._prev)
-            done.update(n for n, _, _ in s.changes)
-        return done
+        return set(self._reached[self.step])
 
     def contributions_to(self, node):
         """Every (step number, op, amount) a closure added to `node`'s gradient so far."""
@@ -66,7 +63,7 @@ class StudentStepper(Stepper):
 
     def grad_of(self, node):
         """`node`'s gradient after the current step, or None if the pass has not reached it."""
-        return np.asarray(self._after[self.step][self._index[node]]) if node in self.computed else None
+        return np.asarray(self._after[self.step][self._index[node]]) if node in self._reached[self.step] else None
 
 
 def _number(x):
