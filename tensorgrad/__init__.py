@@ -3,10 +3,11 @@
 `import tensorgrad` needs numpy only; the drawing, widget and demo modules import their own libraries
 when used.
 """
+from .check_backward import check_backward
 from .engine import Contribution, Step, Value, is_grad_enabled, no_grad
 from .functional import concatenate, maximum, stack, where
 from .gradcheck import gradcheck
 
 __all__ = ["Value", "Step", "Contribution", "no_grad", "is_grad_enabled", "stack", "concatenate", "where",
-           "maximum", "gradcheck"]
+           "maximum", "gradcheck", "check_backward"]
 __version__ = "0.1.0"

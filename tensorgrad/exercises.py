@@ -12,6 +12,7 @@ import functools
 import numpy as np
 
 from . import losses, ops
+from .check_backward import judge, record
 from .engine import Value
 from .feedback import Mistake, NotAttempted, as_answer_array, call_student, check, diagnose, is_placeholder
 
@@ -288,3 +289,101 @@ def narrowest_hidden_layer(hidden, accuracy):
         if units > 1 and accuracy(units - 1) >= ACCURACY_GOAL:
             raise Mistake(f"{units - 1} units also reach {ACCURACY_GOAL:.0%}: try fewer")
     return check(run, "the fewest half-planes that enclose the inner circle: one unit fewer falls short")
+
+
+# ---- notebook 10: write micrograd yourself --------------------------------------------------------
+
+def micrograd_expression(Value, rng, tanh=False):
+    """A fresh random expression on the student's Value, in which d and the leaves a, b are used twice.
+
+    Every slip check_backward names shows on it: a child that already holds gradient from another use
+    when a `+` and a `*` pass theirs on, upstream gradients other than 1, factors of different values.
+    """
+    a, b, c = (Value(float(rng.uniform(0.3, 1.5) * rng.choice([-1, 1]))) for _ in range(3))
+    d = a * b
+    e = d + c if rng.random() < 0.5 else c + d
+    if tanh:
+        e = e.tanh()
+    f = e * d
+    k = float(rng.uniform(0.5, 2.0) * rng.choice([-1, 1]))
+    out = (f + a * k) + b * b
+    for name, v in zip("abcdefL", (a, b, c, d, e, f, out)):
+        v.label = name
+    return out
+
+
+# exercise -> (tanh in the expressions, the student's backward() run first, the success message)
+MICROGRAD_EXERCISES = {
+    "add_mul": (False, False, "+ passes out.grad on to both children, * passes each child the other's data times "
+                              "out.grad, added to what the child already holds"),
+    "tanh": (True, False, "tanh's value and its local derivative 1 - t**2 are right"),
+    "backward": (True, True, "backward() seeds the output with 1 and runs every closure once, each after all the "
+                             "nodes that use its output"),
+}
+
+
+def micrograd_answers(Value, exercise, cases=5, seed=0):
+    """What the student's engine does on `cases` fresh expressions, as plain data: run where their code runs.
+
+    One entry per expression: check_backward's recording of it, or {"mistake": text} or
+    {"not attempted": True} when building it (or running backward()) failed, which ends the list.
+    `judge_micrograd` turns the list into Feedback without running student code.
+    """
+    tanh, run_backward, _ = MICROGRAD_EXERCISES[exercise]
+    if is_placeholder(Value):
+        return [{"not attempted": True}]
+    rng = np.random.default_rng(seed)
+    answers = []
+    try:
+        for _ in range(cases):
+            root = call_student(lambda: micrograd_expression(Value, rng, tanh), doing="building an expression")
+            if run_backward:
+                call_student(root.backward, doing="backward()")
+            try:
+                answers.append(record(root)[0])
+            except TypeError as error:  # not micrograd's protocol
+                raise Mistake(str(error)) from None
+    except NotAttempted:
+        answers.append({"not attempted": True})
+    except Mistake as mistake:
+        answers.append({"mistake": str(mistake)})
+    return answers
+
+
+def judge_micrograd(exercise, answers):
+    """Feedback on `micrograd_answers`' plain data: the first expression on which check_backward finds a slip."""
+    tanh, run_backward, success = MICROGRAD_EXERCISES[exercise]
+
+    def run():
+        for answer in answers:
+            if "not attempted" in answer:
+                raise NotAttempted
+            if "mistake" in answer:
+                raise Mistake(str(answer["mistake"]))
+            if run_backward and not answer["nodes"][-1]["grad"]:
+                raise Mistake("after backward() the output's own grad is still 0: the pass starts from dL/dL")
+            verdict = judge(answer)
+            if verdict["mistake"] == "not attempted":
+                raise NotAttempted
+            if not verdict["ok"]:
+                raise Mistake(verdict["message"])
+
+    return check(run, f"{success} (checked on {len(answers)} random expressions)")
+
+
+@_prints
+def micrograd_add_mul(Value, cases=5, seed=0):
+    """Value's `+` and `*`: each _backward adds out.grad times the local derivative to each child."""
+    return judge_micrograd("add_mul", micrograd_answers(Value, "add_mul", cases, seed))
+
+
+@_prints
+def micrograd_tanh(Value, cases=5, seed=0):
+    """Value.tanh: its forward value and its closure, on expressions that also use `+` and `*`."""
+    return judge_micrograd("tanh", micrograd_answers(Value, "tanh", cases, seed))
+
+
+@_prints
+def micrograd_backward(Value, cases=5, seed=0):
+    """Value.backward: after it, every node holds what one pass in reverse topological order gives."""
+    return judge_micrograd("backward", micrograd_answers(Value, "backward", cases, seed))

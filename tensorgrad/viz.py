@@ -17,6 +17,7 @@ import numpy as np
 
 from . import ops
 from .engine import Value, topological_order
+from .foreign import graph_of
 from ._deps import require
 
 DONE = "#c7e9c0"       # fill: gradient already computed
@@ -39,10 +40,10 @@ def trace(root):
 
     Nodes come parents first, root last, following each node's `_prev` in order: the same order on
     every run, unlike one based on id(). Inputs that need no gradient are included: they are part of
-    the picture. Iterative, so graphs of any depth work.
+    the picture. Iterative, so graphs of any depth work. Another engine's micrograd-style root (micrograd's
+    own Value, a student's) gives `foreign.Node`s, each wrapping one of its objects (`.obj`).
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"trace() takes a Value, got {type(root).__name__}")
+    root = graph_of(root, "trace")
     nodes = topological_order(root, needing_grad=False)
     return nodes, [(parent, node) for node in nodes for parent in node._prev]
 

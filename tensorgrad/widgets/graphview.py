@@ -19,6 +19,7 @@ import numpy as np
 import traitlets
 
 from ..engine import Value
+from ..foreign import Node, graph_of
 from ..viz import FULL_ELEMENTS, full_text, node_fields, widget_dot
 
 STATIC = pathlib.Path(__file__).parent / "static"
@@ -61,7 +62,8 @@ class GraphView(anywidget.AnyWidget):
     info = traitlets.List().tag(sync=True)  # per node: label, shape, dtype (the tooltip's heading)
     height = traitlets.Int(520).tag(sync=True)
     selected_node = traitlets.Unicode("").tag(sync=True)  # "n<i>": set by a click in the browser
-    selected = traitlets.Instance(Value, allow_none=True)  # the clicked node's Value (Python side only)
+    selected = traitlets.Union([traitlets.Instance(Value), traitlets.Instance(Node)],  # the clicked node
+                               allow_none=True)  # (Python side only): a Value, or a foreign.Node
     _runtime = traitlets.Instance(_VizRuntime).tag(sync=True, **ipywidgets.widget_serialization)
 
     def __init__(self, root=None, *, dot=None, rankdir="LR", max_elements=16, max_nodes=400, height=520):
@@ -78,8 +80,7 @@ class GraphView(anywidget.AnyWidget):
     def set_root(self, root, current=None, done=None):
         """Draw `root`'s graph instead: a graph of the same structure (say, the next training step's)
         keeps its layout and gets only its changed numbers; a different one is laid out anew."""
-        if not isinstance(root, Value):
-            raise TypeError(f"GraphView draws a Value's graph, got {type(root).__name__}")
+        root = graph_of(root, "GraphView")  # a Value, or another engine's micrograd-style value
         nodes, digraph = widget_dot(root, **self._options)
         self.nodes, self._index = nodes, {v: i for i, v in enumerate(nodes)}
         self._selected_from_browser({"new": self.selected_node})

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from ..engine import accumulate_grad, operand_names, topological_order
+from ..engine import Value, accumulate_grad, operand_names, topological_order
 from .._deps import require
 from ..viz import full_text
 
@@ -164,15 +164,20 @@ class BackwardStepper:
 
     The graph is a `GraphView` laid out once in the browser; each step sends it only what changed.
     Clicking a node lists, in the panel, its data, its gradient so far and every contribution to it;
-    the arrow keys step while the widget has focus.
+    the arrow keys step while the widget has focus. `root` may also be another engine's micrograd-style
+    value: then each step runs that engine's own `_backward` closure (`student_stepper`).
     """
 
     def __init__(self, root, grad=None, *, max_nodes=400, rankdir="LR", height=520):
         widgets = require("ipywidgets")
         require("anywidget")
         from .graphview import GraphView
-        self.model = Stepper(root, grad)
-        self.graph = GraphView(root, rankdir=rankdir, max_nodes=max_nodes, height=height)
+        if isinstance(root, Value):
+            self.model, self._explain = Stepper(root, grad), explain
+        else:  # another engine's micrograd-style graph, stepped by its own closures
+            from .student_stepper import StudentStepper, explain as explain_student
+            self.model, self._explain = StudentStepper(root, grad), explain_student
+        self.graph = GraphView(self.model.root, rankdir=rankdir, max_nodes=max_nodes, height=height)
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}
         for name, action in (("first", self.reset), ("prev", self.prev), ("next", self.next), ("last", self.finish)):
@@ -217,7 +222,7 @@ class BackwardStepper:
 
     def _refresh_panel(self):
         selected = self.graph.selected
-        self.panel.value = explain(self.model) + (node_html(self.model, selected) if selected is not None else "")
+        self.panel.value = self._explain(self.model) + (node_html(self.model, selected) if selected is not None else "")
 
     def _repr_mimebundle_(self, **kwargs):  # displaying the stepper displays its widget
         bundle = self.widget._repr_mimebundle_(**kwargs)
