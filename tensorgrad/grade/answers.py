@@ -5,7 +5,8 @@ A request is a JSON list of calls. A call names its target by a path from the no
 value itself: an answer cell's variable) or `"args"` and `"kwargs"` (call it). Arguments are plain
 data (see `encode`), or `{"ref": i}`, the result of call i of the same request (notebook 8 hands an
 op's own forward output to its vjps). The answers, one per call, are plain data too: numbers and
-arrays as .npy bytes (written and read without pickle), tuples, lists, strings, and tags for what is
+arrays as .npy bytes (written and read without pickle), tuples, lists, dicts with string keys (a
+recording of a student's own micrograd graph, notebook 10), strings, and tags for what is
 not data: `{"raised": type, "message": ...}`, `{"missing": why}`, `{"placeholder": true}` (the name
 still holds `...` or None) and `{"type": name}` for any other object.
 
@@ -33,6 +34,8 @@ def encode(x, depth=0):
         return {"ellipsis": True}
     if isinstance(x, (tuple, list)) and depth < MAX_DEPTH and len(x) <= 10_000:
         return {type(x).__name__ if type(x) in (tuple, list) else "list": [encode(e, depth + 1) for e in x]}
+    if type(x) is dict and depth < MAX_DEPTH and len(x) <= 10_000 and all(type(k) is str for k in x):
+        return {"dict": {k[:100]: encode(v, depth + 1) for k, v in x.items()}}
     if hasattr(x, "backward") and hasattr(x, "data"):  # a Value: its numbers
         return encode(x.data, depth + 1)
     try:
@@ -60,6 +63,8 @@ def decode(x, refs=(), depth=0):
         return tuple(decode(e, refs, depth + 1) for e in x["tuple"])
     if "list" in x:
         return [decode(e, refs, depth + 1) for e in x["list"]]
+    if "dict" in x and isinstance(x["dict"], dict):
+        return {str(k): decode(v, refs, depth + 1) for k, v in x["dict"].items()}
     if "ref" in x:
         return refs[x["ref"]]
     return x

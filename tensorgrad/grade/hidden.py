@@ -11,7 +11,8 @@ Adding an exercise's hidden test is one entry in HIDDEN, keyed by the exercise c
 - `Function("name", check)`: the student's function `name` called on `check.inputs(cases, seed)`
   and judged by `check.feedback` (check: a `tensorgrad.exercises.FunctionCheck`);
 - `Values(["name", ...], judge)`: the values an answer cell defines, judged by judge(*values);
-- `OpTest("my_op", reference)`: an Op's forward and vjps on fresh arrays, against `reference`.
+- `OpTest("my_op", reference)`: an Op's forward and vjps on fresh arrays, against `reference`;
+- `Micrograd("exercise")`: the student's own micrograd-style `Value` class on fresh expressions.
 """
 import functools
 import threading
@@ -114,6 +115,34 @@ class Values:
         return [get(n) for n in self.names], lambda answers: self.judge(*(value(a) for a in answers))
 
 
+class Micrograd:
+    """The student's own micrograd-style `Value` class (notebook 10), on fresh random expressions.
+
+    The kernel builds each expression with the student's class, runs their closures (and, for the
+    backward exercise, their `backward()`), and sends back check_backward's recording: the graph's
+    numbers and what each closure changed, as plain data. The verdict is check_backward's judging of
+    those numbers here, against tensorgrad's own ops. The recorder is the kernel's own import of
+    tensorgrad: a student who replaces it can pass only by sending the right numbers for expressions
+    drawn from a seed they never saw, which is what a right engine sends.
+    """
+
+    def __init__(self, exercise):
+        self.exercise = exercise
+
+    def ask(self, seed, cases=CASES):
+        calls = [get("Value"), call(["exercises", "micrograd_answers"], {"ref": 0}, self.exercise, cases, seed)]
+
+        def judge(answers):
+            value(answers[0])  # no class Value: not attempted
+            recordings = value(answers[1])
+            if isinstance(recordings, BaseException):
+                return Feedback(FAILED, f"recording your engine raised {type(recordings).__name__}: {recordings}")
+            if not isinstance(recordings, list) or not all(isinstance(r, dict) for r in recordings):
+                return Feedback(FAILED, "the recording of your engine did not come back as data")
+            return exercises.judge_micrograd(self.exercise, recordings)
+        return calls, judge
+
+
 class OpTest:
     """The student's Op `name`: its forward and each vjp on ROUNDS fresh draws of its cases, against `reference`."""
 
@@ -178,6 +207,9 @@ HIDDEN = {
     "nb08-mul": OpTest("my_mul", lambda a, b: a * b),
     "nb08-matmul": OpTest("my_matmul", lambda a, b: a @ b),
     "nb08-softmax": OpTest("my_softmax", lambda a, axis: a.softmax(axis=axis)),
+    "nb10-add-mul": Micrograd("add_mul"),
+    "nb10-tanh": Micrograd("tanh"),
+    "nb10-backward": Micrograd("backward"),
 }
 
 
