@@ -224,6 +224,8 @@ def landing_page(notebooks):
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tensorgrad: the course site</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<!-- JupyterLite's apps read the site's root settings from this element; no script here redirects to them -->
+<script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
 <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}
 ol{{padding-left:1.2rem}} li h2{{font-size:1.1rem;margin:1.2rem 0 .2rem}} li p{{margin:.2rem 0}}
 .links a{{white-space:nowrap}} code{{background:#f3f3f3;padding:0 .2em}}</style></head>

@@ -14,6 +14,7 @@ import sys
 import threading
 
 from browser_support import ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path
+from test_browser import NOTEBOOK_STATE
 
 LAB_NOTEBOOK = "03_stepping_through_backward.ipynb"
 TIMEOUT = 300_000  # ms: Pyodide, numpy, scipy and matplotlib load into a fresh browser on a busy 2-core machine
@@ -85,3 +86,19 @@ def screenshot(page, name):
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def start_run_all(page):
+    """Once the kernel is up: clear the stored outputs, then Run ▸ Run All Cells, as a student would."""
+    page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})(); return s && s.kernel === 'idle'; }}")
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+
+
+def run_all_from_the_run_menu(page):
+    """Run every cell from the Run menu; the notebook's state once done or at its first error."""
+    start_run_all(page)
+    page.wait_for_function(f"""() => {{ const s = ({NOTEBOOK_STATE})();
+        return s && (s.errors.length || (s.kernel === 'idle' && s.done === s.cells)); }}""")
+    return page.evaluate(f"({NOTEBOOK_STATE})()")

@@ -14,8 +14,8 @@ import sys
 import pytest
 
 from browser_support import ROOT, screenshot_on_failure
-from site_support import LAB_NOTEBOOK, TIMEOUT, build_site, offline_browser, screenshot, serve
-from test_browser import NOTEBOOK_STATE
+from site_support import (LAB_NOTEBOOK, TIMEOUT, build_site, offline_browser, run_all_from_the_run_menu, screenshot,
+                          serve)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 
@@ -61,17 +61,6 @@ def test_site_holds_every_notebook_its_apps_and_a_landing_page(site):
     assert {"tensorgrad_classroom", "anywidget", "ipywidgets", "jupyterlab_widgets", "comm"} <= wheels
     for page in (site / "voici").rglob("*.html"):  # Voici's own pages ask for nothing from a CDN either
         assert not re.search(r'<link[^>]+href="https?://', page.read_text()), page
-
-
-def run_all_from_the_run_menu(page):
-    """Clear the stored outputs, then Run ▸ Run All Cells, as a student would; return the final state."""
-    page.wait_for_function(f"() => {{ const s = ({NOTEBOOK_STATE})(); return s && s.kernel === 'idle'; }}")
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
-    page.wait_for_function(f"""() => {{ const s = ({NOTEBOOK_STATE})();
-        return s && (s.errors.length || (s.kernel === 'idle' && s.done === s.cells)); }}""")
-    return page.evaluate(f"({NOTEBOOK_STATE})()")
 
 
 def first_stepper(page):
