@@ -219,7 +219,7 @@ def landing_page(notebooks):
                  f'<a href="lab/index.html?path=student/{path.name}">student version</a>']
         if app:
             links.append(f'<a href="voici/render/{path.stem}.html">open as an app</a>')
-        rows.append(f"<li><h2>{html.escape(title)}</h2><p>{_markdown_code(paragraph)}</p>"
+        rows.append(f"<li><h2>{html.escape(title)}</h2><p>{_markdown_inline(paragraph)}</p>"
                     f"<p class=links>{' · '.join(links)}</p></li>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tensorgrad: the course site</title>
@@ -227,7 +227,7 @@ def landing_page(notebooks):
 <!-- JupyterLite's apps read the site's root settings from this element; no script here redirects to them -->
 <script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
 <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}
-ol{{padding-left:1.2rem}} li h2{{font-size:1.1rem;margin:1.2rem 0 .2rem}} li p{{margin:.2rem 0}}
+ul{{list-style:none;padding-left:0}} li h2{{font-size:1.1rem;margin:1.2rem 0 .2rem}} li p{{margin:.2rem 0}}
 .links a{{white-space:nowrap}} code{{background:#f3f3f3;padding:0 .2em}}</style></head>
 <body><h1>tensorgrad: the autograd you can see</h1>
 <p>Every notebook of the course runs here, in your browser, with nothing to install: Python runs as WebAssembly
@@ -235,14 +235,16 @@ ol{{padding-left:1.2rem}} li h2{{font-size:1.1rem;margin:1.2rem 0 .2rem}} li p{{
 this browser only. <b>Open in JupyterLab</b> (or the simpler Notebook view) to read and run the code,
 <b>student version</b> for the exercises with the answers taken out, <b>open as an app</b> for the widgets alone.</p>
 <p>{GRADER_NOTE}</p>
-<ol>{''.join(rows)}</ol>
+<ul>{''.join(rows)}</ul>
 <p><a href="lab/index.html">All files in JupyterLab</a> · <a href="tree/index.html">all files in the Notebook view</a>
 · <a href="voici/tree/index.html">all apps</a></p></body></html>
 """
 
 
-def _markdown_code(text):
-    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text))
+def _markdown_inline(text):
+    """The little Markdown a first paragraph uses: `code`, **bold**, *italics*; a closing colon made a full stop."""
+    text = re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(re.sub(r":$", ".", text)))
+    return re.sub(r"\*([^*]+)\*", r"<i>\1</i>", re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", text))
 
 
 def fix_voici_pages(out):

@@ -22,9 +22,12 @@ SOURCE = f"""\
 import sys
 
 if sys.platform == "emscripten":
+    import logging
+
     import piplite
 
-    await piplite.install("{REQUIREMENT}")"""
+    await piplite.install("{REQUIREMENT}")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # not "building the font cache" in an app"""
 
 
 def with_site_cell(notebook):

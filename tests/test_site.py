@@ -14,8 +14,8 @@ import sys
 import pytest
 
 from browser_support import ROOT, screenshot_on_failure
-from site_support import (LAB_NOTEBOOK, TIMEOUT, build_site, offline_browser, run_all_from_the_run_menu, screenshot,
-                          serve)
+from site_support import (LAB_NOTEBOOK, TIMEOUT, build_site, first_stepper, offline_browser, run_all_from_the_run_menu,
+                          screenshot, serve)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 
@@ -63,37 +63,32 @@ def test_site_holds_every_notebook_its_apps_and_a_landing_page(site):
         assert not re.search(r'<link[^>]+href="https?://', page.read_text()), page
 
 
-def first_stepper(page):
-    stepper = page.locator(".tensorgrad-stepper").first
-    stepper.scroll_into_view_if_needed()
-    stepper.locator(".tg-graphview[data-drawn]").wait_for()
-    return stepper
+def notebook_3_run_all(page, base, ui):
+    """Notebook 3 opened in `ui` ("lab" or "notebooks"), run from the Run menu: its first stepper, drawn."""
+    page.goto(base + f"/{ui}/index.html?path={LAB_NOTEBOOK}")
+    state = run_all_from_the_run_menu(page)
+    assert state["errors"] == [] and state["done"] == state["cells"]
+    return first_stepper(page)
+
+
+def wait_for_step(stepper, k):
+    stepper.locator(".tensorgrad-stepper-panel", has_text=f"Step {k} of").wait_for()
 
 
 def test_notebook_3_in_jupyterlab(page, served):
-    page.goto(served[0] + f"/lab/index.html?path={LAB_NOTEBOOK}")
-    state = run_all_from_the_run_menu(page)
-    assert state["errors"] == []
-    stepper = first_stepper(page)
-    stepper.get_by_role("button", name="next").click()
-    stepper.locator(".tensorgrad-stepper-panel", has_text="Step 1 of").wait_for()
-    for _ in range(4):
+    stepper = notebook_3_run_all(page, served[0], "lab")
+    for k in range(1, 6):
         stepper.get_by_role("button", name="next").click()
-    stepper.locator(".tensorgrad-stepper-panel", has_text="Step 5 of").wait_for()
+        wait_for_step(stepper, k)
     screenshot(page, "site-lab-notebook3-mid-pass")
 
 
 def test_notebook_3_in_the_notebook_ui_with_arrow_keys(page, served):
-    page.goto(served[0] + f"/notebooks/index.html?path={LAB_NOTEBOOK}")
-    state = run_all_from_the_run_menu(page)
-    assert state["errors"] == []
-    stepper = first_stepper(page)
+    stepper = notebook_3_run_all(page, served[0], "notebooks")
     stepper.get_by_role("button", name="next").focus()
-    page.keyboard.press("ArrowRight")
-    stepper.locator(".tensorgrad-stepper-panel", has_text="Step 1 of").wait_for()
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowLeft")
-    stepper.locator(".tensorgrad-stepper-panel", has_text="Step 1 of").wait_for()
+    for key, k in (("ArrowRight", 1), ("ArrowRight", 2), ("ArrowLeft", 1)):
+        page.keyboard.press(key)
+        wait_for_step(stepper, k)
     screenshot(page, "site-notebook-ui-notebook3")
 
 
@@ -107,6 +102,18 @@ def test_training_studio_as_a_voici_app(page, served):
     studio.locator(".tensorgrad-stepper-panel", has_text=re.compile(r"Step 0 of \d+")).wait_for()
     studio.locator(".tensorgrad-stepper-graph [data-node]").first.wait_for()
     screenshot(page, "site-voici-studio-paused")
+
+
+def test_every_other_notebook_runs_in_jupyterlab(page, served):
+    """LivePlot, the playground, check_op, the digits, the studio...: each notebook's Run All, under Pyodide."""
+    failures = {}
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        if path.name != LAB_NOTEBOOK:
+            page.goto(served[0] + f"/lab/index.html?path={path.name}")
+            state = run_all_from_the_run_menu(page)
+            if state["errors"] or state["done"] != state["cells"]:
+                failures[path.name] = state
+    assert failures == {}
 
 
 def test_build_fails_naming_a_wheel_that_does_not_match_the_lock(site, tmp_path):
