@@ -280,9 +280,10 @@ def sizes(out):
     def size(path):
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
     parts = {"Pyodide runtime": sum(size(out / "static" / "pyodide" / n) for n in PYODIDE_CORE)}
-    for wheel in [*(out / "static" / "pyodide").glob("*.whl"), *(out / "static" / "pyodide").glob("*.zip")]:
-        parts[wheel.name] = size(wheel)
-    small = [k for k, v in parts.items() if v < 1_000_000 and k.endswith((".whl", ".zip")) and k not in PYODIDE_CORE]
+    for package in [*(out / "static" / "pyodide").glob("*.whl"), *(out / "static" / "pyodide").glob("*.zip")]:
+        if package.name not in PYODIDE_CORE:  # python_stdlib.zip is the runtime's
+            parts[package.name] = size(package)
+    small = [k for k, v in parts.items() if v < 1_000_000 and k.endswith((".whl", ".zip"))]
     parts["other Pyodide packages"] = sum(parts.pop(k) for k in small)
     parts["JupyterLite and Voici apps"] = size(out / "build") + sum(size(out / app) for app in APPS)
     parts["widget front ends"] = size(out / "extensions")
