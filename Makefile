@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test bench notebooks student clean
+.PHONY: demo test bench notebooks student site clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -42,5 +42,11 @@ notebooks: $(VENV)/.test
 student: $(VENV)/.teacher
 	$(BIN)/python scripts/make_student.py
 
+## site: build the zero-install course site in _site/ (JupyterLite + Voici apps; build tools in .venv-site/,
+## downloads cached in .site-cache/). PYODIDE_PACKAGES=DIR takes Pyodide's wheels from a folder instead.
+site: $(VENV)/.teacher
+	$(BIN)/python scripts/make_student.py
+	$(BIN)/python scripts/build_site.py $(if $(PYODIDE_PACKAGES),--pyodide-packages $(PYODIDE_PACKAGES))
+
 clean:
-	rm -rf $(VENV) build *.egg-info student
+	rm -rf $(VENV) build *.egg-info student _site .venv-site

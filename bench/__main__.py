@@ -16,11 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import classroom, deep_graph, grading, machine, per_op, scalar, studio, wide_mlp, widgets
+from . import classroom, deep_graph, grading, machine, per_op, scalar, site, studio, wide_mlp, widgets
 from .harness import Section
 
 WORKLOADS = {"classroom": classroom, "per-op": per_op, "scalar": scalar, "wide-mlp": wide_mlp,
-             "deep-graph": deep_graph, "widgets": widgets, "studio": studio, "grading": grading}
+             "deep-graph": deep_graph, "widgets": widgets, "studio": studio, "grading": grading, "site": site}
 # BLAS threads matter only where contenders call BLAS; the others are not run a second time
 SINGLE_THREAD_WORKLOADS = ("classroom", "per-op", "wide-mlp")
 README = Path(__file__).with_name("README.md")

@@ -3,7 +3,7 @@
 As in micrograd, each Value is a record (label, shape, dtype, data, grad) and each op a small node
 between its inputs and its output. Edges carry shapes, and an edge where the op broadcast its input is
 marked with the axes backward will sum over, so students see where `unbroadcast` acts before it runs.
-graphviz is imported only when drawing. Without Graphviz's `dot` program a drawing still builds (its
+graphviz is imported only by `draw_dot` (the widgets write their DOT with `dot_text`). Without Graphviz's `dot` program a drawing still builds (its
 `.source` is there) and a notebook still shows it, laid out in the browser by GraphView; only
 `.render()` and `.pipe()` fail, with one message saying how to install Graphviz.
 """
@@ -19,6 +19,7 @@ from . import ops
 from .engine import Value, topological_order
 from .foreign import graph_of
 from ._deps import require
+from .dot_text import DotText
 
 DONE = "#c7e9c0"       # fill: gradient already computed
 PENDING = "#eeeeee"    # fill: gradient not computed yet
@@ -69,36 +70,35 @@ def draw_dot(root, rankdir="LR", *, max_elements=16, highlight=None, computed=No
     is already computed; they are coloured "done" and the others show "grad: pending".
     Graphs of more than `max_nodes` Values give a note instead of a drawing nobody can read.
     """
-    nodes, graphviz, dot = _start(root, rankdir, max_nodes)
+    nodes, dot = _start(root, rankdir, max_nodes, _digraph_class(require("graphviz", extra="viz")))
     if dot.body:  # too big: a note instead
         return dot
     highlight, computed = _values_set(highlight, "highlight"), _values_set(computed, "computed", none=None)
-    return _draw(dot, nodes, graphviz, lambda v: _record(v, max_elements, _grad_text(v, max_elements, show_grad, computed)),
+    return _draw(dot, nodes, lambda v: _record(v, max_elements, _grad_text(v, max_elements, show_grad, computed)),
                  lambda v: {**_fill(v, computed), **({"color": HIGHLIGHT, "penwidth": "3"} if v in highlight else {})})
 
 
-def _start(root, rankdir, max_nodes):
-    """The graph's Values, the graphviz module and an empty Digraph (or one holding the too-big note)."""
+def _start(root, rankdir, max_nodes, digraph):
+    """The graph's Values and an empty `digraph` (or one holding the too-big note)."""
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
     nodes, _ = trace(root)
-    graphviz = require("graphviz", extra="viz")
-    dot = _digraph_class(graphviz)(format="svg", graph_attr={"rankdir": rankdir})
+    dot = digraph(format="svg", graph_attr={"rankdir": rankdir})
     if len(nodes) > max_nodes:
         ops_count = sum(1 for v in nodes if v._prev)
         dot.node("too_big", f"This graph has {len(nodes)} values and {ops_count} ops: too big to draw readably.\\n"
                             f"To draw it anyway: draw_dot(root, max_nodes={len(nodes)})", shape="note")
-    return nodes, graphviz, dot
+    return nodes, dot
 
 
-def _draw(dot, nodes, graphviz, record, style):
+def _draw(dot, nodes, record, style):
     """Add each Value as a record, each op as a small node between its inputs and its output."""
     names = {v: f"n{i}" for i, v in enumerate(nodes)}
     for v in nodes:
         dot.node(names[v], record(v), shape="record", fontname="Courier", **style(v))
         if v._prev:
             op = names[v] + "_op"
-            dot.node(op, graphviz.escape(v._op), **{k: x for k, x in style(v).items() if k in ("color", "penwidth")})
+            dot.node(op, dot.escape(v._op), **{k: x for k, x in style(v).items() if k in ("color", "penwidth")})
             dot.edge(op, names[v])
             for i, parent in enumerate(v._prev):
                 dot.edge(names[parent], op, **_operand_edge(v, i))
@@ -115,7 +115,7 @@ def widget_dot(root, rankdir="LR", *, max_elements=16, max_nodes=400):
     on the graph's structure only: a new graph of the same shapes reuses the layout. A graph of more
     than `max_nodes` Values gives draw_dot's note and no Values.
     """
-    nodes, graphviz, dot = _start(root, rankdir, max_nodes)
+    nodes, dot = _start(root, rankdir, max_nodes, DotText)
     if dot.body:  # too big: the note, and no Values to fill in
         return [], dot
     names = {v: i for i, v in enumerate(nodes)}
@@ -125,7 +125,7 @@ def widget_dot(root, rankdir="LR", *, max_elements=16, max_nodes=400):
         grad = _slots("grad", "G", i, fields["grad"], heat) if v.requires_grad else "grad: not tracked"
         return _record(v, max_elements, grad, data=_slots("data", "D", i, fields["data"], heat))
 
-    return nodes, _draw(dot, nodes, graphviz, record, lambda v: _fill(v, ()))
+    return nodes, _draw(dot, nodes, record, lambda v: _fill(v, ()))
 
 
 HEATMAP_LINES, HEATMAP_WIDTH = 3, 24  # the text area a heatmap takes in a node, in Courier characters
@@ -208,6 +208,8 @@ def _dot_needed():
 def _digraph_class(graphviz):
     class Digraph(graphviz.Digraph):
         """A `graphviz.Digraph` whose rendering explains how to install Graphviz when `dot` is missing."""
+
+        escape = staticmethod(graphviz.escape)
 
         def pipe(self, *args, **kwargs):
             with _dot_needed():
