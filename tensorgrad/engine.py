@@ -217,11 +217,12 @@ class Value:
             self._grad = _ZERO_GRAD
             return
         array = np.asarray(value.data if isinstance(value, Value) else value)
-        try:
-            array = np.broadcast_to(array, self.data.shape)
-        except ValueError:
-            raise ValueError(f"grad of shape {array.shape} does not fit a Value of shape {self.data.shape}: "
-                             "assign a number or an array of that shape") from None
+        if array.shape != self.data.shape:  # `p.grad = np.zeros_like(p.data)` skips np.broadcast_to's Python
+            try:
+                array = np.broadcast_to(array, self.data.shape)
+            except ValueError:
+                raise ValueError(f"grad of shape {array.shape} does not fit a Value of shape {self.data.shape}: "
+                                 "assign a number or an array of that shape") from None
         self._grad = np.array(array, self.data.dtype) if array.any() else _ZERO_GRAD
 
     @property
@@ -542,10 +543,11 @@ def backward_step(node, contributions=None):
     """
     vjps, g, out, attrs, parents = node._fn.vjps, node._grad, node.data, node._attrs, node._prev
     inputs = [*map(_data, parents)]
+    one_rule = callable(vjps)  # one rule for any number of operands (stack, concatenate) takes the index first
     for i, parent in enumerate(parents):
         if not parent.requires_grad:
             continue  # nobody needs this gradient (input data, labels): skip its cost entirely
-        if callable(vjps):  # one rule for any number of operands (stack, concatenate) takes the index first
+        if one_rule:
             grad = vjps(i, g, out, *inputs, **attrs)
         else:
             grad = vjps[i](g, out, *inputs, **attrs) if attrs else vjps[i](g, out, *inputs)
