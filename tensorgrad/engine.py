@@ -474,10 +474,10 @@ def topological_order(root, needing_grad=True):
     Backward wants only the nodes that need a gradient; a drawing wants them all. Iterative, so any
     depth works.
     """
-    # Python's cycle collector is paused (if on) for the sort. On a deep graph the stack below holds a
-    # tuple and an iterator per node, all alive at once; they are acyclic and freed as the stack
-    # unwinds, but they would make the collector rescan the whole graph many times over (a
-    # 200,000-node chain sorted 3-5x slower).
+    # Python's cycle collector is paused (if on) for the sort. On a deep graph the stacks below hold an
+    # iterator per node, all alive at once; they are acyclic and freed as the stacks unwind, but they
+    # would make the collector rescan the whole graph many times over (a 200,000-node chain sorted
+    # 3-5x slower).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -488,19 +488,19 @@ def topological_order(root, needing_grad=True):
 
 
 def _depth_first(root, needing_grad):
-    order, seen, stack = [], {root}, [(root, iter(root._prev))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
+    order, seen, nodes, parents = [], {root}, [root], [iter(root._prev)]  # a stack of nodes, their parents to visit
+    while parents:
+        for parent in parents[-1]:
             if parent not in seen and (parent.requires_grad or not needing_grad):
                 seen.add(parent)
                 if parent._prev:
-                    stack.append((parent, iter(parent._prev)))
+                    nodes.append(parent)
+                    parents.append(iter(parent._prev))
                     break
                 order.append(parent)  # a leaf has nothing to visit first
         else:
-            stack.pop()
-            order.append(node)
+            parents.pop()
+            order.append(nodes.pop())
     return order
 
 
@@ -512,12 +512,15 @@ def accumulate_grad(node, grad, fresh=False):
     without a copy, when it is an intermediate node's or when it is `fresh` (made for this contribution
     alone); a leaf otherwise gets a copy of its own, which users and optimisers may change.
     """
+    dtype = node.data.dtype
+    if grad.dtype is not dtype and grad.dtype != dtype:  # mixed precision: a gradient takes its Value's dtype
+        grad, fresh = _as_data(grad.astype(dtype)), True
     if node._grad is not None and node._grad is not _ZERO_GRAD:
         node._grad = node._grad + grad
-    elif (fresh or node._fn is not None) and (grad.dtype is node.data.dtype or grad.dtype == node.data.dtype):
+    elif fresh or node._fn is not None or type(grad) is not np.ndarray:  # a numpy scalar is never changed in place
         node._grad = grad
     else:
-        node._grad = _as_data(np.array(grad, dtype=node.data.dtype))
+        node._grad = grad.copy()
 
 
 def _start(root, seed):

@@ -182,7 +182,10 @@ def _extreme_vjp(g, out, a, axis, keepdims):
 def _sum_vjp(g, out, a, axis, keepdims):
     """g copied along the summed axes, into a fresh array (np.broadcast_to's Python overhead costs more)."""
     grad = np.empty(a.shape, dtype=g.dtype)
-    grad[...] = _expand(g, a, axis, keepdims)
+    if axis is None and not keepdims:
+        grad.fill(g)  # g is one number: the cheapest copy of all
+    else:
+        grad[...] = _expand(g, a, axis, keepdims)
     return grad
 
 
