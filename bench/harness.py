@@ -138,10 +138,10 @@ def head_to_head(timings, ours, theirs):
 
 
 def ahead_of_peers(section, workload, timings, ours="tensorgrad"):
-    """Add the target 'tensorgrad faster than every other library' (its own variants and the floor aside)."""
-    mine = median_ratio(timings, ours)
+    """Add the target 'tensorgrad faster than every other library' (its own variants and the floor aside),
+    each library compared with tensorgrad round by round."""
     behind = [t.name for t in timings
-              if t.name != FLOOR and not t.name.startswith(ours) and statistics.median(t.ratios) <= mine]
+              if t.name != FLOOR and not t.name.startswith(ours) and head_to_head(timings, ours, t.name) >= 1]
     section.target(f"{workload}: ahead of peers", "tensorgrad faster than every other library",
                    "yes" if not behind else "no, behind " + ", ".join(behind), not behind)
 
