@@ -11,29 +11,9 @@ import numpy as np
 import pytest
 import torch
 
+from bench.scalar import more_ops, sanity_check  # micrograd's test_more_ops and test_sanity_check
 from tensorgrad import Value, nn, optim
 from tensorgrad.engine import topological_order
-
-
-def sanity(x):  # micrograd's test_sanity_check
-    z = 2 * x + 2 + x
-    q = z.relu() + z * x
-    h = (z * z).relu()
-    return h + q + q * x
-
-
-def more_ops(a, b):  # micrograd's test_more_ops
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    return g
 
 
 def test_a_number_is_held_as_a_numpy_scalar_that_acts_as_a_0d_tensor():
@@ -48,7 +28,7 @@ def test_a_number_is_held_as_a_numpy_scalar_that_acts_as_a_0d_tensor():
 
 
 @pytest.mark.parametrize("expression, inputs, want", [
-    (sanity, (-4.0,), (-20.0, [46.0])),
+    (sanity_check, (-4.0,), (-20.0, [46.0])),
     (more_ops, (-4.0, 2.0), (24.70408163265306, [138.83381924198252, 645.5772594752187])),
 ])
 def test_micrograd_s_own_expressions_on_numbers_match_torch_and_every_node_holds_a_scalar(expression, inputs, want):
