@@ -116,8 +116,11 @@ def _unary_method(op):
 
 def _node(data, op, parents, attrs=_NO_ATTRS):
     """The op's output as a Value; op and parents are recorded only if a gradient can flow back to a parent."""
-    if type(data) is not _SCALAR and (type(data) is not np.ndarray or not data.shape):
-        data = _as_data(data)
+    if type(data) is not np.ndarray:
+        if type(data) is not _SCALAR:
+            data = _as_data(data)
+    elif not data.ndim:
+        data = data[()]  # a 0-d result (reshape to (), where on numbers) is held as a number too
     out = _new_value(Value)
     out.data = data
     out._grad = None
@@ -474,10 +477,10 @@ def topological_order(root, needing_grad=True):
     Backward wants only the nodes that need a gradient; a drawing wants them all. Iterative, so any
     depth works.
     """
-    # Python's cycle collector is paused (if on) for the sort. On a deep graph the stacks below hold an
-    # iterator per node, all alive at once; they are acyclic and freed as the stacks unwind, but they
-    # would make the collector rescan the whole graph many times over (a 200,000-node chain sorted
-    # 3-5x slower).
+    # Python's cycle collector is paused (if on) for the sort. On a deep graph the stack below holds a
+    # tuple and an iterator per node, all alive at once; they are acyclic and freed as the stack
+    # unwinds, but they would make the collector rescan the whole graph many times over (a
+    # 200,000-node chain sorted 3-5x slower).
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -488,19 +491,19 @@ def topological_order(root, needing_grad=True):
 
 
 def _depth_first(root, needing_grad):
-    order, seen, nodes, parents = [], {root}, [root], [iter(root._prev)]  # a stack of nodes, their parents to visit
-    while parents:
-        for parent in parents[-1]:
+    order, seen, stack = [], {root}, [(root, iter(root._prev))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
             if parent not in seen and (parent.requires_grad or not needing_grad):
                 seen.add(parent)
                 if parent._prev:
-                    nodes.append(parent)
-                    parents.append(iter(parent._prev))
+                    stack.append((parent, iter(parent._prev)))
                     break
                 order.append(parent)  # a leaf has nothing to visit first
         else:
-            parents.pop()
-            order.append(nodes.pop())
+            stack.pop()
+            order.append(node)
     return order
 
 
