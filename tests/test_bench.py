@@ -50,3 +50,10 @@ def test_the_student_s_hand_written_loop_ends_on_the_floor_s_loss():
     want = classroom.floor(X, y, params, 3)()
     for make in (classroom.tensorgrad_, classroom.tensorgrad_student):
         assert abs(make(X, y, params, 3)() - want) <= 1e-12 * abs(want)
+
+
+def test_head_to_head_pairs_the_rounds_a_capped_contender_ran_in():
+    from bench.harness import Timing, head_to_head
+    ours = Timing("tensorgrad", [1.0, 2.0, 4.0], [], [])
+    theirs = Timing("micrograd", [2.0, 8.0], [], [])  # capped at two rounds: the first two
+    assert head_to_head([ours, theirs], "tensorgrad", "micrograd") == 0.375  # median of 0.5 and 0.25
