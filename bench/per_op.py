@@ -9,7 +9,7 @@ import numpy as np
 from .harness import (FLOOR, TIMING_HEADERS, Contender, Section, ahead_of_peers, compare, median_ratio,
                       timing_rows)
 
-TARGET = 4.0
+TARGET = 3.0
 AHEAD_OF_MICROGRAD = 1.5  # micrograd's time over tensorgrad's
 
 

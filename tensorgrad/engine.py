@@ -3,6 +3,11 @@
 micrograd's engine, with tensors: `data`, `grad`, `_prev`, `_op` and `backward()` mean what they
 mean there. The maths of every op lives in `ops.py`; this file only records the graph and walks it.
 `backward()` runs exactly the steps that `backward_steps()` yields, so a stepper shows backward itself.
+
+A single number is held as a numpy scalar (`np.float64(-4.0)`), not a 0-d array: it has the same
+`shape`, `dtype`, `item()` and works in every numpy function, but its arithmetic costs a tenth of
+a 0-d array's, which is what makes micrograd's scalar lectures fast here. An array handed to
+`Value()` is kept as it is, 0-d included, so the caller's array and `.data` stay one object.
 """
 import gc
 import threading
@@ -21,6 +26,8 @@ class _GradMode(threading.local):
 _state = _GradMode()
 _NO_ATTRS = {}
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
+_SCALAR = np.float64  # what a 0-d float64 Value holds (compared by type, on the scalar fast paths)
+_DATA = (np.ndarray, np.floating)  # what an op's output may already be: an array, or a 0-d result as a scalar
 _ZERO_GRAD = np.zeros(())  # `p.grad = 0` stores this marker (compared by identity), never an array of zeros
 _ZERO_GRAD.flags.writeable = False
 _new_value = object.__new__  # a Value made by an op skips __init__'s checks of user data
@@ -81,14 +88,14 @@ def _lift(other, like):
     if isinstance(other, Value):
         return other
     if isinstance(other, _NUMBER):
-        return _leaf(np.array(other, dtype=like.data.dtype), like.requires_grad)
+        return _leaf(like.data.dtype.type(other), like.requires_grad)
     return Value(other, requires_grad=like.requires_grad)
 
 
-def _leaf(array, requires_grad):
-    """A leaf around a float ndarray already checked, without __init__'s checks (a number lifted by `c + 1`)."""
+def _leaf(data, requires_grad):
+    """A leaf around float data already checked, without __init__'s checks (a number lifted by `c + 1`)."""
     out = _new_value(Value)
-    out.data, out._grad, out._prev, out._fn, out._attrs = array, None, (), None, None
+    out.data, out._grad, out._prev, out._fn, out._attrs = data, None, (), None, None
     out.label, out.requires_grad = "", requires_grad
     return out
 
@@ -110,7 +117,10 @@ def _unary_method(op):
 def _node(data, op, parents, attrs=_NO_ATTRS):
     """The op's output as a Value; op and parents are recorded only if a gradient can flow back to a parent."""
     if type(data) is not np.ndarray:
-        data = np.asarray(data)  # numpy hands back scalars for 0-d results
+        if type(data) is not _SCALAR:
+            data = _as_data(data)
+    elif not data.ndim:
+        data = data[()]  # a 0-d result (reshape to (), where on numbers) is held as a number too
     out = _new_value(Value)
     out.data = data
     out._grad = None
@@ -127,6 +137,13 @@ def _node(data, op, parents, attrs=_NO_ATTRS):
     out._fn = out._attrs = None
     out.requires_grad = False
     return out
+
+
+def _as_data(data):
+    """An op's output as a Value holds it: an ndarray of one or more dimensions, or a numpy scalar."""
+    if not isinstance(data, _DATA):
+        data = np.asarray(data)
+    return data[()] if data.ndim == 0 else data
 
 
 def elementwise(op, a, b):
@@ -173,7 +190,11 @@ class Value:
     __array_ufunc__ = None  # numpy defers to us: np.float64(2) * v calls v.__rmul__ and gives a Value
 
     def __init__(self, data, label="", requires_grad=True, dtype=None):
-        self.data = as_float_array(data, dtype)
+        if dtype is None and (type(data) is float or type(data) is np.float64):
+            self.data = np.float64(data)  # the common scalar, without as_float_array's checks
+        else:
+            array = as_float_array(data, dtype)
+            self.data = array[()] if array.ndim == 0 and array is not data else array  # numbers become scalars
         self._grad, self._prev, self._fn, self._attrs = None, (), None, None
         self.label, self.requires_grad = label, bool(requires_grad)
 
@@ -199,12 +220,13 @@ class Value:
             self._grad = _ZERO_GRAD
             return
         array = np.asarray(value.data if isinstance(value, Value) else value)
-        try:
-            array = np.broadcast_to(array, self.data.shape)
-        except ValueError:
-            raise ValueError(f"grad of shape {array.shape} does not fit a Value of shape {self.data.shape}: "
-                             "assign a number or an array of that shape") from None
-        self._grad = np.array(array, self.data.dtype) if array.any() else _ZERO_GRAD
+        if array.shape != self.data.shape:  # `p.grad = np.zeros_like(p.data)` skips np.broadcast_to's Python
+            try:
+                array = np.broadcast_to(array, self.data.shape)
+            except ValueError:
+                raise ValueError(f"grad of shape {array.shape} does not fit a Value of shape {self.data.shape}: "
+                                 "assign a number or an array of that shape") from None
+        self._grad = np.array(array, self.data.dtype) if np.count_nonzero(array) else _ZERO_GRAD  # any() costs 4x more
 
     @property
     def _op(self):
@@ -358,13 +380,15 @@ class Value:
             raise ValueError("backward() on a Value that needs no gradient: it was made under no_grad() "
                              "or only from requires_grad=False data")
         if grad is None:
+            if not self.data.shape:
+                return self.data.dtype.type(1)
             seed = np.empty(self.data.shape, self.data.dtype)
             seed.fill(1)  # np.ones, without its Python-level overhead (it shows on small graphs)
             return seed
         seed = np.asarray(grad.data if isinstance(grad, Value) else grad, dtype=self.dtype)
         if seed.shape != self.shape:
             raise ValueError(f"backward: grad has shape {seed.shape} but the Value has shape {self.shape}")
-        return seed
+        return _as_data(seed)
 
 
 def _format(array):
@@ -491,13 +515,15 @@ def accumulate_grad(node, grad, fresh=False):
     without a copy, when it is an intermediate node's or when it is `fresh` (made for this contribution
     alone); a leaf otherwise gets a copy of its own, which users and optimisers may change.
     """
+    dtype = node.data.dtype
+    if grad.dtype is not dtype and grad.dtype != dtype:  # mixed precision: a gradient takes its Value's dtype
+        grad, fresh = _as_data(grad.astype(dtype)), True
     if node._grad is not None and node._grad is not _ZERO_GRAD:
-        total = node._grad + grad
-        node._grad = total if type(total) is np.ndarray else np.asarray(total)  # 0-d sums come back as scalars
-    elif (fresh or node._fn is not None) and (grad.dtype is node.data.dtype or grad.dtype == node.data.dtype):
+        node._grad = node._grad + grad
+    elif fresh or node._fn is not None or type(grad) is not np.ndarray:  # a numpy scalar is never changed in place
         node._grad = grad
     else:
-        node._grad = np.array(grad, dtype=node.data.dtype)
+        node._grad = grad.copy()
 
 
 def _start(root, seed):
@@ -523,20 +549,26 @@ def backward_step(node, contributions=None):
     """
     vjps, g, out, attrs, parents = node._fn.vjps, node._grad, node.data, node._attrs, node._prev
     inputs = [*map(_data, parents)]
+    one_rule = callable(vjps)  # one rule for any number of operands (stack, concatenate) takes the index first
     for i, parent in enumerate(parents):
         if not parent.requires_grad:
             continue  # nobody needs this gradient (input data, labels): skip its cost entirely
-        if callable(vjps):  # one rule for any number of operands (stack, concatenate) takes the index first
+        if one_rule:
             grad = vjps(i, g, out, *inputs, **attrs)
         else:
             grad = vjps[i](g, out, *inputs, **attrs) if attrs else vjps[i](g, out, *inputs)
-        if type(grad) is not np.ndarray:
-            grad = np.asarray(grad)
-        shape_before = grad.shape
-        axes = ()
-        if shape_before != parent.data.shape:
-            grad, axes = ops.unbroadcast(grad, parent.data.shape)
-        accumulate_grad(parent, grad, grad is not g and grad.base is None)  # fresh: made for this parent alone
+        if type(grad) is _SCALAR and type(parent.data) is _SCALAR:
+            # a number for a number: no broadcasting to undo, and nobody can change a scalar in place
+            total = parent._grad
+            parent._grad = grad if total is None or total is _ZERO_GRAD else total + grad
+            shape_before = axes = ()
+        else:
+            if type(grad) is not np.ndarray:
+                grad = _as_data(grad)
+            shape_before, axes = grad.shape, ()
+            if shape_before != parent.data.shape:
+                grad, axes = ops.unbroadcast(grad, parent.data.shape)
+            accumulate_grad(parent, grad, grad is not g and grad.base is None)  # fresh: made for this parent alone
         if contributions is not None:
             contributions.append(Contribution(parent, grad, axes, shape_before))
 

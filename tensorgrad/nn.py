@@ -253,5 +253,8 @@ def load(module, path):
     if problems:
         raise ValueError(f"load: {path} does not fit {type(module).__name__}: " + "; ".join(problems))
     for name, p in params.items():
-        p.data[...] = arrays[name]
+        if isinstance(p.data, np.ndarray):
+            p.data[...] = arrays[name]
+        else:  # a single number is held as a numpy scalar, which cannot be written into
+            p.data = arrays[name].astype(p.dtype)[()]
     return module

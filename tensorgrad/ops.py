@@ -6,6 +6,7 @@ In the vjps `g` is the upstream gradient dL/d(out), `out` the op's output, and `
 The formulas are data, read by `backward_steps()`, the graph drawing and the stepper widget.
 """
 import math
+import operator
 
 import numpy as np
 
@@ -72,13 +73,15 @@ def broadcast_axes(shape, grown):
 
 
 # ---- elementwise arithmetic -------------------------------------------------------------------
+# Python's operators, not the ufuncs: on arrays `a * b` is np.multiply, and on numpy scalars (0-d Values)
+# it takes numpy's scalar fast path instead of a ufunc call (~0.1 us against ~1 us).
 
-add = Op("+", np.add, (lambda g, out, a, b: g, lambda g, out, a, b: g), ("g", "g"))
-sub = Op("-", np.subtract, (lambda g, out, a, b: g, lambda g, out, a, b: -g), ("g", "-g"))
-mul = Op("*", np.multiply, (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a), ("g * b", "g * a"))
-div = Op("/", np.divide, (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
+add = Op("+", operator.add, (lambda g, out, a, b: g, lambda g, out, a, b: g), ("g", "g"))
+sub = Op("-", operator.sub, (lambda g, out, a, b: g, lambda g, out, a, b: -g), ("g", "-g"))
+mul = Op("*", operator.mul, (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a), ("g * b", "g * a"))
+div = Op("/", operator.truediv, (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
          ("g / b", "-g * a / b**2"))
-neg = Op("neg", np.negative, (lambda g, out, a: -g,), ("-g",))
+neg = Op("neg", operator.neg, (lambda g, out, a: -g,), ("-g",))
 
 
 def _pow_vjp_base(g, out, a, b):
@@ -108,9 +111,9 @@ def _whole(e):
 
 def _powc_forward(a, p):
     if _whole(p):
-        return np.power(a, p)
+        return a ** p
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.power(a, p)
+        return a ** p
 
 
 def _powc_vjp(g, out, a, p):
@@ -179,7 +182,10 @@ def _extreme_vjp(g, out, a, axis, keepdims):
 def _sum_vjp(g, out, a, axis, keepdims):
     """g copied along the summed axes, into a fresh array (np.broadcast_to's Python overhead costs more)."""
     grad = np.empty(a.shape, dtype=g.dtype)
-    grad[...] = _expand(g, a, axis, keepdims)
+    if axis is None and not keepdims:
+        grad.fill(g)  # g is one number: the cheapest copy of all
+    else:
+        grad[...] = _expand(g, a, axis, keepdims)
     return grad
 
 
