@@ -104,7 +104,7 @@ def _draw(dot, nodes, graphviz, record, style):
     return dot
 
 
-def widget_dot(root, rankdir="LR", *, max_elements=16, max_nodes=400):
+def widget_dot(root, rankdir="LR", *, max_elements=8, max_nodes=400):
     """The graph's Values and its DOT with every number left as a fixed-width slot: what GraphView lays out.
 
     The browser lays a graph out once (tens of milliseconds per hundred nodes) and then only writes
@@ -137,19 +137,20 @@ def _slots(name, field, i, lines, heatmap):
     return _named(name, "\n".join(slots))
 
 
-def node_fields(v, max_elements=16):
+def node_fields(v, max_elements=8, grad=None):
     """What GraphView writes into node `v`'s slots: its data and grad lines and, for big tensors, heatmaps.
 
-    The grad is None where it is not tracked. Heatmaps are grids of integers -9..9 (the value over the
+    `grad` is the gradient to show (zeros if None: laid out as pending). The grad is None where it is not tracked. Heatmaps are grids of integers -9..9 (the value over the
     largest magnitude), at most 8 rows by 24 columns, averaged over blocks of a bigger tensor.
     """
     fields = {"data": _fixed_lines(v.data, max_elements, "data"), "grad": None}
+    grad = np.zeros_like(v.data) if grad is None else grad
     if v.requires_grad:
-        fields["grad"] = _fixed_lines(v.grad, max_elements, "grad")
+        fields["grad"] = _fixed_lines(grad, max_elements, "grad")
     if _is_big(v.data, max_elements):
         fields["dheat"] = heatmap(v.data)
         if v.requires_grad:
-            fields["gheat"] = heatmap(v.grad)
+            fields["gheat"] = heatmap(grad)
     return fields
 
 
