@@ -74,7 +74,7 @@ def test_quick_start_dot_has_one_slot_per_number_line_and_names_nodes_in_trace_o
     assert names == [f"n{i}" for i in range(len(nodes))]  # data-node="n<i>" in the browser comes from these
     slots = {(field, int(i), int(k)) for field, i, k in SLOT.findall(view.dot)}
     for i, v in enumerate(nodes):  # every (2, 2) tensor: two data lines, two grad lines
-        lines = len(_fixed_lines(v.data, 16))
+        lines = len(_fixed_lines(v.data, 8))
         assert {(f, j, k) for f, j, k in slots if j == i} == {(f, i, k) for f in "DG" for k in range(lines)}
     assert "-4.0000" not in view.dot  # the numbers travel in the state, never in the layout
     assert view.info[0] == {"label": "a", "shape": "(2, 2)", "dtype": "float64"}
@@ -88,7 +88,7 @@ def test_full_state_for_a_new_page_holds_every_number():
     browser = opened(view)
     (message,) = browser.messages
     assert message["current"] is None and message["done"] == list(range(len(view.nodes)))
-    assert browser.fields["0"]["data"] == _fixed_lines(a.data, 16)
+    assert browser.fields["0"]["data"] == _fixed_lines(a.data, 8)
     assert browser.fields["0"]["grad"] == _fixed_lines(a.grad, 16)
     assert browser.fields["1"]["gtip"] == np.array2string(b.grad, precision=4, separator=" ")
     assert browser.fields["0"]["dtip"] == "[[-4. -8.]\n [-2. -4.]]"  # the tooltip's full data
@@ -195,7 +195,7 @@ def test_big_tensors_send_heatmaps_of_data_and_grad():
     view = GraphView(loss)
     assert "@HD0L0@" in view.dot and "@HG0L0@" in view.dot
     fields = opened(view).fields["0"]
-    assert fields["data"][0].startswith("min ") and fields["grad"][0].startswith("norm ")
+    assert fields["data"] == ["min   -1.0000 max    1.0000"] and fields["grad"] == ["min   -2.0000 max    2.0000"]
     data, grad = np.array(fields["dheat"]), np.array(fields["gheat"])
     assert data.shape == grad.shape == (6, 10)
     assert data[0, 0] == -9 and data[-1, -1] == 9
@@ -264,3 +264,19 @@ def test_a_graph_too_big_to_draw_shows_the_note_and_the_stepper_still_steps():
     stepper.finish()
     assert stepper.step == 30 and "Step 30 of 30" in stepper.panel.value
     assert all("fields" not in m for m in browser.messages)  # nothing to write into a note
+
+
+def test_cards_stay_compact_a_vector_is_a_strip_and_tiny_tensors_keep_their_numbers():
+    b, w = Value(np.linspace(-1, 1, 16), label="b"), Value(np.linspace(0, 1, 16).reshape(16, 1), label="w")
+    small = Value(np.arange(8.0).reshape(2, 4), label="small")
+    loss = (b * w.reshape(16) + small.sum()).sum()
+    view = GraphView(loss)
+    fields = opened(view).fields
+    index = {v: str(i) for i, v in enumerate(view.nodes)}
+    for strip in (b, w):
+        i = index[strip]
+        assert f"@HD{i}L0@" in view.dot and f"@HD{i}L1@" not in view.dot  # one line high
+        assert np.array(fields[i]["dheat"]).shape == (1, 16)
+    assert fields[index[small]]["data"] == _fixed_lines(small.data, 8) and "dheat" not in fields[index[small]]
+    widths = {len(line) for line in re.findall(r"@H?[DG]\d+L\d+@Q*", view.dot)}
+    assert max(widths) <= 3 + 4 * 11  # no line wider than 4 numbers
