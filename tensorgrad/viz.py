@@ -111,7 +111,8 @@ def widget_dot(root, rankdir="LR", *, max_elements=8, max_nodes=400):
     numbers into it. So each data or grad line is laid out as a placeholder `@<D|G><i>L<k>@QQ..` of
     the width its numbers will always take (`_fixed_lines`: the width depends on the shape, never on
     the values), and a big tensor's heatmap as `@H<D|G><i>L<k>@QQ..` lines (one for a strip, three for a
-    grid), so that every big tensor's card has the same compact size. The DOT therefore depends
+    grid), so that every big tensor's card has the same compact size. A card stacks its fields (label,
+    shape, data, grad) in either direction of layout. The DOT therefore depends
     on the graph's structure only: a new graph of the same shapes reuses the layout. A graph of more
     than `max_nodes` Values gives draw_dot's note and no Values.
     """
@@ -123,7 +124,8 @@ def widget_dot(root, rankdir="LR", *, max_elements=8, max_nodes=400):
     def record(v):
         i, fields, heat = names[v], node_fields(v, max_elements), _heat_lines(v.data, max_elements)
         grad = _slots("grad", "G", i, fields["grad"], heat) if v.requires_grad else "grad: not tracked"
-        return _record(v, max_elements, grad, data=_slots("data", "D", i, fields["data"], heat))
+        label = _record(v, max_elements, grad, data=_slots("data", "D", i, fields["data"], heat))
+        return label[1:-1] if rankdir in ("LR", "RL") else label  # fields stacked: a card, not a long bar
 
     return nodes, _draw(dot, nodes, graphviz, record, lambda v: _fill(v, ()))
 
@@ -177,11 +179,11 @@ def heatmap(array, rows=8, cols=24):
 _FIXED_WIDTH = 10  # "-9999.9999" or "-2.054e+06": the widest a number gets
 
 
-_ROW_NUMBERS = 4  # more numbers than this side by side make a card too wide: a heatmap instead
+_LINE_NUMBERS = 4  # more numbers than this in a row (too wide) or a column (too tall): a heatmap instead
 
 
 def _is_big(array, max_elements):
-    return array.size > max_elements or array.ndim > 2 or (array.ndim > 0 and array.shape[-1] > _ROW_NUMBERS)
+    return array.size > max_elements or array.ndim > 2 or max(array.shape, default=0) > _LINE_NUMBERS
 
 
 def _is_strip(array):

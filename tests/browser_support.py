@@ -109,16 +109,25 @@ def screenshot_on_failure(page, name):
 
 
 @contextlib.contextmanager
+def notebook_of(*cells):
+    """A temporary notebook of these code cells; its kernel can import the tests' example_graphs."""
+    import nbformat
+    with tempfile.TemporaryDirectory() as tmp:
+        notebook = pathlib.Path(tmp) / "graph.ipynb"
+        prelude = f"import sys\nsys.path.insert(0, {str(ROOT / 'tests')!r})"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (prelude, *cells)]),
+                       notebook)
+        yield notebook
+
+
+@contextlib.contextmanager
 def graph_page(code, timeout=180_000):
     """A one-cell notebook of `code` served by Voila, open in headless Chromium (1400x1000) once its graph is drawn.
 
     For scripts that look at a widget (README pictures, the benchmark) rather than test it.
     """
-    import nbformat
     from playwright.sync_api import sync_playwright
-    with tempfile.TemporaryDirectory() as tmp:
-        notebook = pathlib.Path(tmp) / "graph.ipynb"
-        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), notebook)
+    with notebook_of(code) as notebook:
         with voila(notebook) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             try:
