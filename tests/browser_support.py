@@ -96,15 +96,20 @@ def jupyterlab(root_dir, app="jupyterlab"):
                    "jupyterlab.NeverCheckForUpdate"], "/api", app)
 
 
+def keep_screenshot(page, name):
+    """A picture of the whole page as a test artefact (test-artifacts/NAME.png), if the page still answers."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with contextlib.suppress(Exception):
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
 @contextlib.contextmanager
 def screenshot_on_failure(page, name):
-    """Keep a picture of the page as a test artefact when a check fails."""
+    """Keep a picture of the page when a check inside the block fails (a fixture hears no failure: see test_browser's page)."""
     try:
         yield
     except BaseException:
-        ARTIFACTS.mkdir(exist_ok=True)
-        with contextlib.suppress(Exception):
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        keep_screenshot(page, name)
         raise
 
 

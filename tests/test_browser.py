@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path, jupyterlab, notebook_of, screenshot_on_failure,
-                             voila)
+from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path, jupyterlab, keep_screenshot, notebook_of,
+                             screenshot_on_failure, voila)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 NOTEBOOKS = ROOT / "notebooks"
@@ -28,10 +28,12 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(TIMEOUT)
-    with screenshot_on_failure(page, request.node.name):
-        yield page
+    failed = request.session.testsfailed
+    yield page
+    if request.session.testsfailed > failed:  # the test's failure is counted before its fixtures end
+        keep_screenshot(page, request.node.name)
     page.close()
 
 
@@ -143,8 +145,7 @@ def test_zoom_and_fit_buttons_change_the_view(page):
 
 def arrows_step(page, st, k):
     """From step k: a click on the graph, then -> -> -> and <- step the stepper (the keys reach it, not the page)."""
-    area = graph_area(st).bounding_box()
-    page.mouse.click(area["x"] + 8, area["y"] + area["height"] - 8)  # a corner of the graph area, on no node
+    graph_area(st).click(position={"x": 40, "y": 40})  # near a corner of the graph area (scrolled into view)
     for j in (1, 2, 3):
         page.keyboard.press("ArrowRight")
         wait_for_step(page, k + j, st)
