@@ -21,9 +21,9 @@ class Stepper:
 
     A pure observer: the gradients live in the stepper (`grad_of`), never in the Values, so a graph
     looked at holds afterwards exactly what it held before. The steps themselves are the real
-    `backward_steps()`: each is run with the stepper's gradients swapped into the graph and the user's
-    swapped back before anything else can look, so stepping to the end gives what `root.backward()`
-    gives on a fresh graph.
+    `backward_steps()`: each is run with the stepper's gradients swapped into the graph, and the user's
+    are put back before `goto` returns (so step a graph that no other thread is training), and stepping
+    to the end gives what `root.backward()` gives on a fresh graph.
     """
 
     def __init__(self, root, grad=None):
