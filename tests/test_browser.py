@@ -49,7 +49,12 @@ def step_shown(page, st=None):
 
 
 def wait_for_step(page, k, st=None):
-    (st or stepper(page)).locator(".tensorgrad-stepper-panel", has_text=f"Step {k} of").wait_for()
+    """Wait until the panel reports step k; a timeout says what it reports instead (a lost click: the old step)."""
+    panel = (st or stepper(page)).locator(".tensorgrad-stepper-panel")
+    try:
+        panel.filter(has_text=f"Step {k} of").wait_for()
+    except playwright.TimeoutError:
+        pytest.fail(f"waited {TIMEOUT / 1000:.0f} s for step {k}; the panel says: {panel.inner_text()[:80]!r}")
     assert step_shown(page, st) == k
 
 
