@@ -201,8 +201,9 @@ class Value:
     # ---- what it holds ----
     @property
     def grad(self):
+        """The gradient, or fresh zeros of data's shape where there is none; reading never stores anything."""
         if self._grad is None or self._grad is _ZERO_GRAD:
-            self._grad = np.zeros(self.data.shape, self.data.dtype)
+            return np.zeros(self.data.shape, self.data.dtype)
         return self._grad
 
     @grad.setter

@@ -34,8 +34,10 @@ class OpReport:
 
     def stepper(self):
         """A BackwardStepper over the failing expression, sum(w * op(...)), to watch its backward pass."""
-        if self.failing is None:
+        if self.failing is None and self.feedback.passed:
             raise ValueError("every case passed: there is no failing expression to step through")
+        if self.failing is None:  # not attempted, or its forward raises: no graph was recorded
+            raise ValueError(f"there is no backward pass to step through: {self.feedback.message.splitlines()[0]}")
         from .widgets import BackwardStepper
         return BackwardStepper(self.failing)
 
@@ -64,9 +66,10 @@ def check_op(op, reference, *, cases=None, seed=0, finite_differences=True):
                 _one_case(op, reference, arrays, attrs, finite_differences)
             except Mistake as mistake:
                 failing.append(_expression(op, arrays, attrs))
+                hint = ("report.stepper() steps through backward on this expression" if failing[-1] is not None else
+                        "its forward pass raises, so there is no backward pass to step through yet")
                 raise Mistake(f"{op.name}: case {number} of {len(cases)} fails: {mistake}\n"
-                              f"{_snippet(op, arrays, attrs)}\n"
-                              "  (report.stepper() steps through backward on this expression)") from None
+                              f"{_snippet(op, arrays, attrs)}\n  ({hint})") from None
 
     also = " and with finite differences" if finite_differences else ""
     feedback = check(run, f"{op.name}: forward and backward agree with tensorgrad's {op.name}{also} on {len(cases)} cases")

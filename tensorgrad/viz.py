@@ -105,13 +105,15 @@ def _draw(dot, nodes, record, style):
     return dot
 
 
-def widget_dot(root, rankdir="LR", *, max_elements=16, max_nodes=400):
+def widget_dot(root, rankdir="LR", *, max_elements=8, max_nodes=400):
     """The graph's Values and its DOT with every number left as a fixed-width slot: what GraphView lays out.
 
     The browser lays a graph out once (tens of milliseconds per hundred nodes) and then only writes
     numbers into it. So each data or grad line is laid out as a placeholder `@<D|G><i>L<k>@QQ..` of
     the width its numbers will always take (`_fixed_lines`: the width depends on the shape, never on
-    the values), and a big tensor's heatmap as `@H<D|G><i>L<k>@QQ..` lines. The DOT therefore depends
+    the values), and a big tensor's heatmap as `@H<D|G><i>L<k>@QQ..` lines (one for a strip, three for a
+    grid), so that every big tensor's card has the same compact size. A card stacks its fields (label,
+    shape, data, grad) in either direction of layout. The DOT therefore depends
     on the graph's structure only: a new graph of the same shapes reuses the layout. A graph of more
     than `max_nodes` Values gives draw_dot's note and no Values.
     """
@@ -121,42 +123,51 @@ def widget_dot(root, rankdir="LR", *, max_elements=16, max_nodes=400):
     names = {v: i for i, v in enumerate(nodes)}
 
     def record(v):
-        i, fields, heat = names[v], node_fields(v, max_elements), _is_big(v.data, max_elements)
+        i, fields, heat = names[v], node_fields(v, max_elements), _heat_lines(v.data, max_elements)
         grad = _slots("grad", "G", i, fields["grad"], heat) if v.requires_grad else "grad: not tracked"
-        return _record(v, max_elements, grad, data=_slots("data", "D", i, fields["data"], heat))
+        label = _record(v, max_elements, grad, data=_slots("data", "D", i, fields["data"], heat))
+        return label[1:-1] if rankdir in ("LR", "RL") else label  # fields stacked: a card, not a long bar
 
     return nodes, _draw(dot, nodes, record, lambda v: _fill(v, ()))
 
 
-HEATMAP_LINES, HEATMAP_WIDTH = 3, 24  # the text area a heatmap takes in a node, in Courier characters
+HEATMAP_WIDTH = 27  # the text width a heatmap takes in a node, in Courier characters (its summary line's)
 
 
-def _slots(name, field, i, lines, heatmap):
-    """The placeholder lines of one field (and of its heatmap) of node i."""
+def _slots(name, field, i, lines, heat_lines):
+    """The placeholder lines of one field (and of its heatmap, `heat_lines` high) of node i."""
     slots = [f"@{field}{i}L{k}@".ljust(len(line), "Q") for k, line in enumerate(lines)]
-    slots += [f"@H{field}{i}L{k}@".ljust(HEATMAP_WIDTH, "Q") for k in range(HEATMAP_LINES if heatmap else 0)]
+    slots += [f"@H{field}{i}L{k}@".ljust(HEATMAP_WIDTH, "Q") for k in range(heat_lines)]
     return _named(name, "\n".join(slots))
 
 
-def node_fields(v, max_elements=16):
+def node_fields(v, max_elements=8, grad=None):
     """What GraphView writes into node `v`'s slots: its data and grad lines and, for big tensors, heatmaps.
 
-    The grad is None where it is not tracked. Heatmaps are grids of integers -9..9 (the value over the
-    largest magnitude), at most 8 rows by 24 columns, averaged over blocks of a bigger tensor.
+    `grad` is the gradient to show (None: zeros, laid out as pending); the grad field is None where it is
+    not tracked. Heatmaps are grids of integers -9..9 (the value over the largest magnitude), at most 8
+    rows by 24 columns (a strip: 1 by 48), averaged over blocks of a bigger tensor.
     """
-    fields = {"data": _fixed_lines(v.data, max_elements, "data"), "grad": None}
+    fields = {"data": _fixed_lines(v.data, max_elements), "grad": None}
+    grad = np.zeros_like(v.data) if grad is None else grad
     if v.requires_grad:
-        fields["grad"] = _fixed_lines(v.grad, max_elements, "grad")
+        fields["grad"] = _fixed_lines(grad, max_elements)
     if _is_big(v.data, max_elements):
         fields["dheat"] = heatmap(v.data)
         if v.requires_grad:
-            fields["gheat"] = heatmap(v.grad)
+            fields["gheat"] = heatmap(grad)
     return fields
 
 
 def heatmap(array, rows=8, cols=24):
-    """A tensor as a small grid of integers -9..9: block means of its 2-D view, over the largest magnitude."""
-    grid = np.asarray(array, dtype=float).reshape(-1, array.shape[-1]) if array.ndim else np.reshape(array, (1, 1))
+    """A tensor as a small grid of integers -9..9: block means of its 2-D view, over the largest magnitude.
+
+    A vector, or a matrix of one row or one column, is a strip: one row of up to 2 * cols cells.
+    """
+    if _is_strip(array):
+        rows, cols, grid = 1, 2 * cols, np.reshape(np.asarray(array, dtype=float), (1, -1))
+    else:
+        grid = np.asarray(array, dtype=float).reshape(-1, array.shape[-1])
     grid = np.nan_to_num(grid, nan=0.0, posinf=0.0, neginf=0.0)
     for axis, most in ((0, rows), (1, cols)):
         if grid.shape[axis] > most:  # block means: split the axis into `most` nearly equal blocks
@@ -169,18 +180,28 @@ def heatmap(array, rows=8, cols=24):
 _FIXED_WIDTH = 10  # "-9999.9999" or "-2.054e+06": the widest a number gets
 
 
+_LINE_NUMBERS = 4  # more numbers than this in a row (too wide) or a column (too tall): a heatmap instead
+
+
 def _is_big(array, max_elements):
-    return array.size > max_elements or array.ndim > 2
+    return array.size > max_elements or array.ndim > 2 or max(array.shape, default=0) > _LINE_NUMBERS
 
 
-def _fixed_lines(array, max_elements, kind="grad"):
+def _is_strip(array):
+    return array.ndim <= 1 or (array.ndim == 2 and 1 in array.shape)
+
+
+def _heat_lines(array, max_elements):
+    """How many text lines a tensor's heatmap takes in its card: none (numbers shown), 1 (a strip) or 3 (a grid)."""
+    return 0 if not _is_big(array, max_elements) else 1 if _is_strip(array) else 3
+
+
+def _fixed_lines(array, max_elements):
     """A tensor as text lines whose lengths depend on its shape only, never on its values."""
     def number(x):  # four decimals like the rest of the drawing, scientific where they would mislead
         return (f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.3e}").rjust(_FIXED_WIDTH)
-    if _is_big(array, max_elements):
-        if kind == "grad":
-            return [f"norm {number(np.linalg.norm(array))}"]
-        return [f"min {number(array.min())} mean {number(array.mean())} max {number(array.max())}"]
+    if _is_big(array, max_elements):  # the heatmap's range; the tooltip and the panel give every number
+        return [f"min{number(array.min())} max{number(array.max())}"]
     if array.ndim == 0:
         return [number(array[()])]
     rows = [" ".join(map(number, row)) for row in np.atleast_2d(array)]

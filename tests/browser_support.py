@@ -96,16 +96,33 @@ def jupyterlab(root_dir, app="jupyterlab"):
                    "jupyterlab.NeverCheckForUpdate"], "/api", app)
 
 
+def keep_screenshot(page, name):
+    """A picture of the whole page as a test artefact (test-artifacts/NAME.png), if the page still answers."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    with contextlib.suppress(Exception):
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
 @contextlib.contextmanager
 def screenshot_on_failure(page, name):
-    """Keep a picture of the page as a test artefact when a check fails."""
+    """Keep a picture of the page when a check inside the block fails (a fixture hears no failure: see test_browser's page)."""
     try:
         yield
     except BaseException:
-        ARTIFACTS.mkdir(exist_ok=True)
-        with contextlib.suppress(Exception):
-            page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        keep_screenshot(page, name)
         raise
+
+
+@contextlib.contextmanager
+def notebook_of(*cells):
+    """A temporary notebook of these code cells; its kernel can import the tests' example_graphs."""
+    import nbformat
+    with tempfile.TemporaryDirectory() as tmp:
+        notebook = pathlib.Path(tmp) / "graph.ipynb"
+        prelude = f"import sys\nsys.path.insert(0, {str(ROOT / 'tests')!r})"
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in (prelude, *cells)]),
+                       notebook)
+        yield notebook
 
 
 @contextlib.contextmanager
@@ -114,11 +131,8 @@ def graph_page(code, timeout=180_000):
 
     For scripts that look at a widget (README pictures, the benchmark) rather than test it.
     """
-    import nbformat
     from playwright.sync_api import sync_playwright
-    with tempfile.TemporaryDirectory() as tmp:
-        notebook = pathlib.Path(tmp) / "graph.ipynb"
-        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), notebook)
+    with notebook_of(code) as notebook:
         with voila(notebook) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
             try:

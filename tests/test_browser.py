@@ -9,7 +9,8 @@ import shutil
 
 import pytest
 
-from browser_support import CHROMIUM_ARGS, ROOT, chromium_path, jupyterlab, screenshot_on_failure, voila
+from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path, jupyterlab, keep_screenshot, notebook_of,
+                             screenshot_on_failure, voila)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 NOTEBOOKS = ROOT / "notebooks"
@@ -27,10 +28,12 @@ def browser():
 
 @pytest.fixture
 def page(browser, request):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(TIMEOUT)
-    with screenshot_on_failure(page, request.node.name):
-        yield page
+    failed = request.session.testsfailed
+    yield page
+    if request.session.testsfailed > failed:  # the test's failure is counted before its fixtures end
+        keep_screenshot(page, request.node.name)
     page.close()
 
 
@@ -39,54 +42,54 @@ def stepper(page):
     return page.locator(".tensorgrad-stepper").first
 
 
-def step_shown(page):
+def step_shown(page, st=None):
     """The step number the stepper's panel reports."""
-    text = stepper(page).locator(".tensorgrad-stepper-panel").inner_text()
+    text = (st or stepper(page)).locator(".tensorgrad-stepper-panel").inner_text()
     return int(re.search(r"Step (\d+) of (\d+)", text).group(1))
 
 
-def wait_for_step(page, k):
-    stepper(page).locator(".tensorgrad-stepper-panel", has_text=f"Step {k} of").wait_for()
-    assert step_shown(page) == k
+def wait_for_step(page, k, st=None):
+    """Wait until the panel reports step k; a timeout says what it reports instead (a lost click: the old step)."""
+    panel = (st or stepper(page)).locator(".tensorgrad-stepper-panel")
+    try:
+        panel.filter(has_text=f"Step {k} of").wait_for()
+    except playwright.TimeoutError:
+        pytest.fail(f"waited {TIMEOUT / 1000:.0f} s for step {k}; the panel says: {panel.inner_text()[:80]!r}")
+    assert step_shown(page, st) == k
 
 
-def graph_area(page):
-    return stepper(page).locator(".tensorgrad-stepper-graph .tg-viewport")
+def graph_area(st):
+    return st.locator(".tensorgrad-stepper-graph .tg-viewport")
 
 
 def inside(box, area):
-    return (box["x"] >= area["x"] and box["y"] >= area["y"] and box["x"] + box["width"] <= area["x"] + area["width"]
-            and box["y"] + box["height"] <= area["y"] + area["height"])
+    return (box["x"] >= area["x"] - 0.5 and box["y"] >= area["y"] - 0.5
+            and box["x"] + box["width"] <= area["x"] + area["width"] + 0.5
+            and box["y"] + box["height"] <= area["y"] + area["height"] + 0.5)
 
 
-def current_node_in_view(page, k):
-    """After step k: the tg-current node's box, and its op's, lie inside the visible graph area."""
-    node = stepper(page).locator("[data-node].tg-current")
+def step_in_view(st, k):
+    """After step k: the current node and its op lie in the graph area, its text at least 10 px high, and
+    each of the op's parents lies there too or is marked by an arrow at the edge (data-offscreen).
+    Returns the current node's name and the parents marked."""
+    node = st.locator("[data-node].tg-current")
     node.wait_for(state="attached")
     name = node.get_attribute("data-node")
-    area = graph_area(page).bounding_box()
-    for part in (node, stepper(page).locator(f"[data-op='{name}']")):
+    area = graph_area(st).bounding_box()
+    for part in (node, st.locator(f"[data-op='{name}']")):
         assert inside(part.bounding_box(), area), f"step {k}: {name} at {part.bounding_box()}, graph area {area}"
-    return name
+    text = node.locator("text").first.bounding_box()
+    assert text["height"] >= 10, f"step {k}: {name}'s text is {text['height']:.1f} px high"
+    marked = []
+    for tail in {e.get_attribute("data-tail") for e in st.locator(f"g.edge[data-head='{name}_op']").all()}:
+        if not inside(st.locator(f"[data-node='{tail}']").bounding_box(), area):
+            assert st.locator(f"[data-offscreen='{tail}']").count() == 1, f"step {k}: parent {tail} neither shown nor marked"
+            marked.append(tail)
+    return name, marked
 
 
-def parents_in_view(page, name):
-    """Whether the current node's parents all show, wherever they fit at a legible scale (0.3) with it."""
-    area = graph_area(page).bounding_box()
-    tails = [e.get_attribute("data-tail") for e in stepper(page).locator(f"g.edge[data-head='{name}_op']").all()]
-    boxes = [stepper(page).locator(f"[data-node='{t}']").bounding_box() for t in tails]
-    together = boxes + [stepper(page).locator(f"[data-node='{name}']").bounding_box()]
-    scale = float(re.search(r"scale\(([\d.]+)\)", stage_transform(page))[1])
-    width = (max(b["x"] + b["width"] for b in together) - min(b["x"] for b in together)) / scale
-    height = (max(b["y"] + b["height"] for b in together) - min(b["y"] for b in together)) / scale
-    legible = width * 0.32 <= area["width"] - 48 and height * 0.32 <= area["height"] - 48  # 0.3, with room to spare
-    shown = sum(inside(b, area) for b in boxes)
-    assert shown == len(boxes) or not legible, f"{name}: {shown} of {len(boxes)} parents in view"
-    return shown
-
-
-def stage_transform(page):
-    return stepper(page).locator(".tg-stage").evaluate("stage => stage.style.transform")
+def stage_transform(st):
+    return st.locator(".tg-stage").evaluate("stage => stage.style.transform")
 
 
 def test_stepper_in_voila_without_dot(page):
@@ -103,7 +106,7 @@ def test_stepper_in_voila_without_dot(page):
         for k in range(1, num_steps + 1):
             stepper(page).get_by_role("button", name="next").click()
             wait_for_step(page, k)
-            assert parents_in_view(page, current_node_in_view(page, k)) >= 1  # the nearest parent, at least
+            step_in_view(stepper(page), k)
         assert stepper(page).locator("text", has_text="pending").count() == 0
         assert stepper(page).locator(".tg-flow").count() > 0  # the last step's edges are emphasised
 
@@ -126,23 +129,36 @@ def test_stepper_in_voila_without_dot(page):
         stepper(page).get_by_role("button", name="next").focus()
         page.keyboard.press("ArrowRight")
         wait_for_step(page, 1)
+        arrows_step(page, stepper(page), 1)
 
 
 def test_zoom_and_fit_buttons_change_the_view(page):
     with voila(NOTEBOOKS / "03_stepping_through_backward.ipynb") as base:
         page.goto(base + "/")
         stepper(page).locator(".tg-graphview[data-drawn]").wait_for()
-        seen = [stage_transform(page)]
+        seen = [stage_transform(stepper(page))]
         for name in ["+", "\u2212", "fit"]:
             stepper(page).get_by_role("button", name=name, exact=True).click()
-            seen.append(stage_transform(page))
+            seen.append(stage_transform(stepper(page)))
             assert seen[-1] != seen[-2], f"{name} left the view at {seen[-1]}"
         scale = lambda t: float(re.search(r"scale\(([\d.]+)\)", t)[1])
         zoomed_in, zoomed_out, fitted = (scale(t) for t in seen[1:])
         assert zoomed_in > scale(seen[0]) and zoomed_out < zoomed_in and fitted < zoomed_out  # a wide graph
-        box, area = stepper(page).locator(".tg-stage svg").bounding_box(), graph_area(page).bounding_box()
+        box, area = stepper(page).locator(".tg-stage svg").bounding_box(), graph_area(stepper(page)).bounding_box()
         assert box["width"] <= area["width"] and box["height"] <= area["height"]  # fit: all of it shows
 
+
+def arrows_step(page, st, k):
+    """From step k: a click on the graph, then -> -> -> and <- step the stepper (the keys reach it, not the page)."""
+    graph_area(st).click(position={"x": 40, "y": 40})  # near a corner of the graph area (scrolled into view)
+    for j in (1, 2, 3):
+        page.keyboard.press("ArrowRight")
+        wait_for_step(page, k + j, st)
+    page.keyboard.press("ArrowLeft")
+    wait_for_step(page, k + 2, st)
+
+
+ACTIVE_CELL = "() => window.jupyterapp.shell.currentWidget.content.activeCellIndex"
 
 NOTEBOOK_STATE = """() => {
     const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -180,8 +196,11 @@ def test_stepper_in_jupyter_without_dot(page, tmp_path, app, url):
         for k in (1, 2, 3):
             stepper(page).get_by_role("button", name="next").click()
             wait_for_step(page, k)
-            current_node_in_view(page, k)
+            step_in_view(stepper(page), k)
         assert stepper(page).locator("[data-node].tg-done").count() >= 3
+        active = page.evaluate(ACTIVE_CELL)
+        arrows_step(page, stepper(page), 3)
+        assert page.evaluate(ACTIVE_CELL) == active  # the notebook's own arrow shortcuts did not run
 
 
 def test_moons_notebook_runs_in_jupyterlab(page, tmp_path):
@@ -213,3 +232,55 @@ def test_playground_in_voila_trains_on_circles(page):
         page.wait_for_function("src => document.querySelector('.tensorgrad-playground-boundary').src !== src",
                                arg=untrained_src)
         assert picture.evaluate("img => img.naturalWidth") > 200
+
+
+GRAPHS = ["neuron", "micrograd_mlp", "batched_mlp"]
+
+
+def test_every_step_in_view_at_1280x800_on_three_graphs(browser):
+    """The issue's three graphs, each step of each: the step in view and legible, small graphs never cut.
+
+    Screenshots of each graph mid-pass land in test-artifacts/ (stepper-<graph>-mid.png)."""
+    cells = ["from tensorgrad.widgets import BackwardStepper\nimport example_graphs"]
+    cells += [f"BackwardStepper(example_graphs.{name}())" for name in GRAPHS]
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(TIMEOUT)
+    with notebook_of(*cells) as notebook, voila(notebook) as base, screenshot_on_failure(page, "three-graphs"):
+        page.goto(base + "/")
+        for i, name in enumerate(GRAPHS):
+            st = page.locator(".tensorgrad-stepper").nth(i)
+            st.scroll_into_view_if_needed()
+            st.locator(".tg-graphview[data-drawn]").wait_for()
+            area = graph_area(st).bounding_box()
+            assert area["height"] <= 0.7 * 800 + 2, f"{name}: the graph area is {area['height']} px high"
+            svg = st.locator(".tg-stage svg").bounding_box()
+            if name == "neuron":  # a small graph: all of it shows, and the area is no taller than it needs
+                assert inside(svg, area) and area["height"] <= svg["height"] + 2 * 24 + 2, (svg, area)
+            num_steps = int(re.search(r"of (\d+)", st.locator(".tensorgrad-stepper-panel").inner_text())[1])
+            marked = []
+            for k in range(1, num_steps + 1):
+                st.get_by_role("button", name="next").click()
+                wait_for_step(page, k, st)
+                marked += step_in_view(st, k)[1]
+                if k == num_steps // 2:
+                    st.scroll_into_view_if_needed()
+                    st.screenshot(path=str(ARTIFACTS / f"stepper-{name}-mid.png"))
+            if marked:  # an arrow at the edge pans to the parent it points at
+                st.get_by_role("button", name="first").click()
+                wait_for_step(page, 0, st)
+                for k in range(1, num_steps + 1):
+                    st.get_by_role("button", name="next").click()
+                    wait_for_step(page, k, st)
+                    arrow = st.locator(f"[data-offscreen='{marked[0]}']")
+                    if arrow.count():
+                        arrow.click()
+                        assert inside(st.locator(f"[data-node='{marked[0]}']").bounding_box(), graph_area(st).bounding_box())
+                        break
+            minimap = st.locator(".tg-minimap")
+            if svg["width"] > area["width"] or svg["height"] > area["height"]:  # bigger than the view: an overview
+                assert minimap.is_visible()
+                before = stage_transform(st)
+                box = minimap.bounding_box()
+                page.mouse.click(box["x"] + 5, box["y"] + 5)
+                assert stage_transform(st) != before
+    page.close()

@@ -55,6 +55,15 @@ def test_a_wrong_forward_and_a_crash_are_named():
     assert "backward raised ZeroDivisionError" in message and "size=(2, 3)" in message and "size=(3, 4)" in message
 
 
+def test_after_a_forward_crash_the_stepper_says_why_there_is_nothing_to_step():
+    report = check_op(Op("sigmoid", lambda a: 1 / 0, ops.sigmoid.vjps, ""), REFERENCES["sigmoid"][1])
+    assert "forward raised ZeroDivisionError" in report.feedback.message
+    assert "no backward pass to step through" in report.feedback.message
+    assert "report.stepper() steps" not in report.feedback.message
+    with pytest.raises(ValueError, match="no backward pass to step through: sigmoid: case 1 of 4 fails: forward raised"):
+        report.stepper()
+
+
 def test_not_attempted_and_unknown_names():
     def stub(*args, **kwargs):
         raise NotImplementedError("exercise: write me")

@@ -2,7 +2,9 @@
 import numpy as np
 import pytest
 
+from example_graphs import GRAPHS, batched_mlp
 from tensorgrad import Value
+from tensorgrad.viz import draw_dot, trace
 from torch_ref import readme_example
 from tensorgrad.widgets.stepper import Stepper, explain, filled_formula
 
@@ -42,24 +44,30 @@ def test_finish_equals_backward_and_every_step_matches(split):
     assert stepper.num_steps == len(seen)
     stepper.finish()
     for leaf, want in zip(leaves, expected):
-        np.testing.assert_array_equal(leaf.grad, want)
+        np.testing.assert_array_equal(stepper.grad_of(leaf), want)
     for k in [3, 1, len(seen), 0, 2, len(seen) - 1]:  # back and forth, replayed exactly
         stepper.goto(k)
         assert stepper.step == k
-        for leaf, want in zip(leaves, seen[k - 1] if k else [np.zeros_like(l.data) for l in leaves]):
-            np.testing.assert_array_equal(leaf.grad, want)
+        for leaf, want in zip(leaves, seen[k - 1] if k else [None] * len(leaves)):
+            got = stepper.grad_of(leaf)
+            assert (got is None) == (want is None or not want.any()), f"step {k}: {got} against {want}"
+            if got is not None:
+                np.testing.assert_array_equal(got, want)
+    assert all(leaf._grad is None for leaf in leaves)  # the stepper kept every gradient to itself
 
 
-def test_goto_zero_shows_all_zero_even_after_an_earlier_backward():
+def test_stepping_after_an_earlier_backward_starts_from_nothing_and_leaves_it_be():
     a, b, g = readme_graph()
     g.backward()
+    before = [a.grad.copy(), b.grad.copy()]
     stepper = Stepper(g)
-    assert stepper.step == 0 and stepper.current is None
-    assert not a.grad.any() and not b.grad.any() and not g.grad.any()
+    assert stepper.step == 0 and stepper.current is None and stepper.grad_of(a) is None
     stepper.finish()
     a2, b2, g2 = readme_graph()
     g2.backward()
-    np.testing.assert_array_equal(a.grad, a2.grad)
+    np.testing.assert_array_equal(stepper.grad_of(a), a2.grad)  # a fresh pass, not added to the earlier one
+    np.testing.assert_array_equal(a.grad, before[0])
+    np.testing.assert_array_equal(b.grad, before[1])
 
 
 def test_navigation_is_clipped_and_current_follows():
@@ -82,8 +90,8 @@ def test_fan_out_contributions_are_listed_with_their_running_sum():
     stepper.finish()
     flows = stepper.contributions_to(x)
     assert sorted(op for _, op, _ in flows) == ["*", "exp"]
-    np.testing.assert_allclose(sum(g for _, _, g in flows), x.grad)
-    np.testing.assert_allclose(x.grad, 3 + np.exp([1.0, 2.0]))
+    np.testing.assert_allclose(sum(g for _, _, g in flows), stepper.grad_of(x))
+    np.testing.assert_allclose(stepper.grad_of(x), 3 + np.exp([1.0, 2.0]))
     assert "running sum" in explain(stepper)  # the last step adds x's second contribution
 
 
@@ -114,9 +122,9 @@ def test_view_buttons_slider_and_play_drive_the_model():
     assert view.step == view.num_steps
     a2, b2, g2 = readme_graph()
     g2.backward()
-    np.testing.assert_array_equal(a.grad, a2.grad)
+    np.testing.assert_array_equal(view.model.grad_of(a), a2.grad)
     view.buttons["first"].click()
-    assert view.step == 0 and not a.grad.any()
+    assert view.step == 0 and view.model.grad_of(a) is None and a._grad is None
     view.slider.value = 5
     assert view.step == 5 and view.current is view.model.current
     view.play.value = 7
@@ -137,3 +145,68 @@ def test_view_highlights_the_current_node():
     view.next()
     assert sent[-1]["current"] == f"n{view.graph.nodes.index(y)}"  # the highlight moved onto the output node
     assert view.current.node is y
+
+
+def widgets():
+    pytest.importorskip("anywidget")
+    from tensorgrad.widgets import BackwardStepper, GraphView
+    return BackwardStepper, GraphView
+
+
+def full_state(v):
+    """Everything a Value holds, compared by content (arrays) and identity (the zero-gradient marker, parents)."""
+    grad = v._grad
+    return (v.data.tobytes(), v.data.shape, v.data.dtype, v.label, v.requires_grad, v._fn, v._attrs,
+            tuple(map(id, v._prev)), None if grad is None else (id(grad) if not grad.shape else 0, grad.tobytes()))
+
+
+def graph_states(root):
+    return [full_state(v) for v in trace(root)[0]]
+
+
+def look_at_everything(root):
+    """Every view of a graph: draw_dot, a GraphView (as the studio's live graph: set_root again), a stepper
+    stepped forward, back and clicked, and the panel for every node."""
+    BackwardStepper, GraphView = widgets()
+    draw_dot(root).source
+    graph = GraphView(root)
+    graph.set_root(root)
+    view = BackwardStepper(root)
+    for action in (view.next, view.next, view.finish, view.prev, view.reset, view.finish):
+        action()
+        for node in view.graph.nodes:
+            view.graph.selected = node  # a click: the panel lists the node's gradient so far
+    repr(root), root._repr_html_()
+
+
+@pytest.mark.parametrize("make", list(GRAPHS.values()), ids=list(GRAPHS))
+@pytest.mark.parametrize("before", ["fresh", "after backward", "after p.grad = 0", "after p.grad = None"])
+def test_looking_changes_no_value(make, before):
+    root = make()
+    nodes = trace(root)[0]
+    if before != "fresh":
+        root.backward()
+    leaves = [v for v in nodes if v.requires_grad and not v._prev]
+    if before == "after p.grad = 0":
+        for p in leaves:
+            p.grad = 0
+    elif before == "after p.grad = None":
+        for p in leaves:
+            p.grad = None
+    states = graph_states(root)
+    look_at_everything(root)
+    assert graph_states(root) == states
+    for v in nodes:  # reading grad gives zeros where there is none, and stores nothing
+        assert v.grad.shape == v.shape and graph_states(root) == states
+
+
+def test_the_view_shows_the_steppers_gradients():
+    root = batched_mlp()
+    view = widgets()[0](root)
+    view.finish()
+    reference = batched_mlp()
+    reference.backward()
+    for mine, theirs in zip(trace(root)[0], trace(reference)[0]):
+        if mine.requires_grad:
+            np.testing.assert_array_equal(view.model.grad_of(mine), theirs.grad)
+            assert mine._grad is None

@@ -54,24 +54,27 @@ class GraphView(anywidget.AnyWidget):
     Update it with `show(current=..., done=...)`, or give it the next graph of the same shape with
     `set_root(root)` (only changed numbers travel); read the node the user clicked from `selected`
     (a Value, observable: `view.observe(callback, "selected")`). `on_key(callback)` hears the arrow
-    keys pressed while the widget (or the stepper around it) has focus.
+    keys pressed while the widget (or the stepper around it) has focus. `grad_of(node)` gives the
+    gradient to show for a node (a stepper's, which its Values never hold); by default `node.grad`.
+    `height` 0 lets the area follow the graph's shape up to 70% of the window; else it is the most it takes (px).
     """
     _esm = STATIC / "graphview.js"
     _css = STATIC / "graphview.css"
     dot = traitlets.Unicode("").tag(sync=True)
     info = traitlets.List().tag(sync=True)  # per node: label, shape, dtype (the tooltip's heading)
-    height = traitlets.Int(520).tag(sync=True)
+    height = traitlets.Int(0).tag(sync=True)
     selected_node = traitlets.Unicode("").tag(sync=True)  # "n<i>": set by a click in the browser
     selected = traitlets.Union([traitlets.Instance(Value), traitlets.Instance(Node)],  # the clicked node
                                allow_none=True)  # (Python side only): a Value, or a foreign.Node
     _runtime = traitlets.Instance(_VizRuntime).tag(sync=True, **ipywidgets.widget_serialization)
 
-    def __init__(self, root=None, *, dot=None, rankdir="LR", max_elements=16, max_nodes=400, height=520):
+    def __init__(self, root=None, *, dot=None, rankdir="LR", max_elements=8, max_nodes=400, height=0, grad_of=None):
         if (root is None) == (dot is None):
             raise TypeError("GraphView takes a Value to draw, or dot=DOT source text, not both")
         self.nodes, self._index, self._key_callbacks = [], {}, []
         self._options = {"rankdir": rankdir, "max_elements": max_elements, "max_nodes": max_nodes}
         self._shown = _nothing_shown()
+        self._grad_of = grad_of or _own_grad
         super().__init__(dot=dot or "", height=height, _runtime=_runtime())
         self.on_msg(self._on_message)
         if root is not None:
@@ -122,10 +125,11 @@ class GraphView(anywidget.AnyWidget):
             message["done"] = sorted(done_ids)
         changed = {}
         for i, v in enumerate(self.nodes):  # numbers are formatted only where the bytes changed
-            key = (i in done_ids, v.data.tobytes(), v.grad.tobytes() if i in done_ids else b"")
+            grad = self._grad_of(v) if i in done_ids and v.requires_grad else None
+            key = (i in done_ids, v.data.tobytes(), b"" if grad is None else grad.tobytes())
             if shown["keys"].get(i) != key:
                 shown["keys"][i] = key
-                now, before = _fields(v, self._options["max_elements"], i in done_ids), shown["fields"].get(i, {})
+                now, before = _fields(v, self._options["max_elements"], grad), shown["fields"].get(i, {})
                 changed[i] = {k: now.get(k) for k in now.keys() | before.keys() if now.get(k) != before.get(k)}
                 shown["fields"][i] = now
         fields = shown["fields"] if full else changed
@@ -162,12 +166,16 @@ def _info(v):
     return {"label": name, "shape": "scalar" if not v.ndim else str(v.shape), "dtype": str(v.dtype)}
 
 
-def _fields(v, max_elements, done):
-    """One node's slot contents (and tooltip texts) as the browser shows them; `done` False: grad pending."""
-    fields = {**node_fields(v, max_elements), "dtip": _tooltip_text(v.data)}
+def _own_grad(v):
+    return v.grad
+
+
+def _fields(v, max_elements, grad):
+    """One node's slot contents (and tooltip texts) as the browser shows them; `grad` None: pending."""
+    fields = {**node_fields(v, max_elements, grad), "dtip": _tooltip_text(v.data)}
     if fields["grad"] is not None:
-        fields["gtip"] = _tooltip_text(v.grad) if done else "pending"
-        if not done:  # the layout keeps the slot's width: "pending" padded to it
+        fields["gtip"] = "pending" if grad is None else _tooltip_text(grad)
+        if grad is None:  # the layout keeps the slot's width: "pending" padded to it
             fields["grad"] = ["pending"] + [""] * (len(fields["grad"]) - 1)
             fields.pop("gheat", None)
     return fields

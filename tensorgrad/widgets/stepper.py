@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from ..engine import Value, accumulate_grad, operand_names, topological_order
+from ..engine import Value, operand_names, topological_order
 from .._deps import require
 from ..viz import full_text
 
@@ -19,24 +19,42 @@ from ..viz import full_text
 class Stepper:
     """The state of a backward pass in progress: `step` of `num_steps` done, gradients as after `step`.
 
-    Creating a Stepper zeroes the gradients of every node of the graph, so that stepping to the end
-    gives exactly what `root.backward()` gives on a fresh graph, and `goto(0)` shows all zeros.
+    A pure observer: the gradients live in the stepper (`grad_of`), never in the Values, so a graph
+    looked at holds afterwards exactly what it held before. The steps themselves are the real
+    `backward_steps()`: each is run with the stepper's gradients swapped into the graph, and the user's
+    are put back before `goto` returns (so step a graph that no other thread is training), and stepping
+    to the end gives what `root.backward()` gives on a fresh graph.
     """
 
     def __init__(self, root, grad=None):
         self.root = root
         self.nodes = topological_order(root)
         self.num_steps = sum(node._fn is not None for node in self.nodes)
-        for node in self.nodes:
-            node._grad = None
         self.steps = []  # the Steps taken from backward_steps() so far, replayed when going back
-        self._pending = root.backward_steps(grad)
+        self._frontier = dict.fromkeys(self.nodes)  # every node's gradient after all the steps taken
+        self._pending = root.backward_steps(grad)  # checks the seed now; runs nothing yet
+        self._grads = {}  # node -> gradient after `step` steps (absent: not reached)
         self.step = 0
+
+    def _swapped_in(self, run):
+        """Run `run()` with the frontier's gradients in the graph; give the user's back, whatever happens."""
+        own = [node._grad for node in self.nodes]
+        for node, grad in self._frontier.items():
+            node._grad = grad
+        try:
+            return run()
+        finally:
+            for node, grad in zip(self.nodes, own):
+                self._frontier[node], node._grad = node._grad, grad
 
     @property
     def current(self):
         """The last step done (the one to explain), or None before the first."""
         return self.steps[self.step - 1] if self.step else None
+
+    def grad_of(self, node):
+        """`node`'s gradient after the current step, or None where no step has reached it yet."""
+        return self._grads.get(node)
 
     def next(self):
         self.goto(self.step + 1)
@@ -53,29 +71,22 @@ class Stepper:
     def goto(self, k):
         """Make the gradients what they are after k steps of backward (k is clipped to 0..num_steps)."""
         k = max(0, min(int(k), self.num_steps))
-        if k < self.step or self.step < len(self.steps):
-            self._replay(min(k, len(self.steps)))
         while len(self.steps) < k:  # new ground: let the real backward pass run one more node
-            self.steps.append(next(self._pending))
-        self.step = k
-
-    def _replay(self, k):
-        """Rebuild the gradients after k recorded steps by re-adding their contributions in order."""
-        for node in self.nodes:
-            node._grad = None
-        if k:
-            accumulate_grad(self.root, self.steps[0].grad)  # the seed: dL/d(root)
-        for step in self.steps[:k]:
+            self.steps.append(self._swapped_in(lambda: next(self._pending)))
+        if k < self.step:
+            self._grads, self.step = {}, 0
+        for step in self.steps[self.step:k]:  # re-add the contributions in order, as backward added them
+            if not self._grads:
+                self._grads[self.root] = step.grad  # the seed: dL/d(root)
             for parent, grad in step.contributions:
-                accumulate_grad(parent, grad)
+                before = self._grads.get(parent)
+                self._grads[parent] = np.asarray(grad if before is None else before + grad, parent.data.dtype)
         self.step = k
 
     @property
     def computed(self):
         """Nodes that hold some gradient so far (the root once started, and every parent reached)."""
-        done = {self.root} if self.step else set()
-        done.update(p for s in self.steps[:self.step] for p, _ in s.contributions)
-        return done
+        return set(self._grads)
 
     def contributions_to(self, node):
         """Every (step number, op, gradient) that has flowed into `node` so far: fan-out made visible."""
@@ -135,7 +146,7 @@ def explain(stepper):
         if len(flows) > 1:  # fan-out: the chain rule's += made visible
             parts = " + ".join(f"{_fmt(g)} (step {k}, {esc(op)})" for k, op, g in flows)
             rows.append(f"<br>it feeds {len(flows)} ops so far; running sum: {parts} = "
-                        f"<code>{esc(_fmt(c.parent.grad))}</code>")
+                        f"<code>{esc(_fmt(stepper.grad_of(c.parent)))}</code>")
         rows.append("</p>")
     return "".join(rows)
 
@@ -144,8 +155,9 @@ def node_html(stepper, node):
     """HTML for a clicked node: its full data, its gradient so far and every contribution that reached it."""
     esc = html.escape
     flows = stepper.contributions_to(node)
-    grad = (f"<pre>{esc(full_text(node.grad))}</pre>" if node in stepper.computed else "pending: no step has reached it yet") \
-        if node.requires_grad else "not tracked"
+    grad = stepper.grad_of(node)
+    grad = "not tracked" if not node.requires_grad else \
+        "pending: no step has reached it yet" if grad is None else f"<pre>{esc(full_text(grad))}</pre>"
     cell = 'style="text-align:left; vertical-align:top; padding-right:12px"'
     rows = [f'<div class="tg-node-details"><p><b>Selected: {esc(_name(node))}</b> {esc(str(node.dtype))}</p><table>',
             f"<tr><th {cell}>data</th><td><pre>{esc(full_text(node.data))}</pre></td></tr>",
@@ -168,7 +180,7 @@ class BackwardStepper:
     value: then each step runs that engine's own `_backward` closure (`student_stepper`).
     """
 
-    def __init__(self, root, grad=None, *, max_nodes=400, rankdir="LR", height=520):
+    def __init__(self, root, grad=None, *, max_nodes=400, max_elements=8, rankdir="LR", height=0):
         widgets = require("ipywidgets")
         require("anywidget")
         from .graphview import GraphView
@@ -177,7 +189,8 @@ class BackwardStepper:
         else:  # another engine's micrograd-style graph, stepped by its own closures
             from .student_stepper import StudentStepper, explain as explain_student
             self.model, self._explain = StudentStepper(root, grad), explain_student
-        self.graph = GraphView(self.model.root, rankdir=rankdir, max_nodes=max_nodes, height=height)
+        self.graph = GraphView(self.model.root, rankdir=rankdir, max_nodes=max_nodes, max_elements=max_elements,
+                               height=height, grad_of=self.model.grad_of)
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}
         for name, action in (("first", self.reset), ("prev", self.prev), ("next", self.next), ("last", self.finish)):

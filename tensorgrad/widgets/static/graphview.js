@@ -4,8 +4,12 @@
 
 const SLOT = /^(data |grad )?@([DG])(\d+)L(\d+)@Q*$/;   // a number line laid out by viz.widget_dot
 const HEAT = /^@H([DG])(\d+)L(\d+)@Q*$/;                // a heatmap line
-const HEATMAP_WIDTH = 24;                               // characters, as in viz.py
-const MARGIN = 24, MIN_READABLE = 0.5, MIN_FOCUS_SCALE = 0.3, MIN_SCALE = 0.05, MAX_SCALE = 4;
+const HEATMAP_WIDTH = 27;                               // characters, as in viz.py
+const MARGIN = 24, MIN_SCALE = 0.05, MAX_SCALE = 4;
+const LEGIBLE_PX = 10;        // the current node's font is never drawn smaller than this (px on screen)
+const MAX_AREA = 0.7;         // of the window's height: the most the graph area takes unless told
+const MINIMAP = 170;          // px: the overview's longer side
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 function graphviz() {  // the instance the hidden _VizRuntime widget starts (viz_loader.js)
   const slot = (globalThis.__tensorgradViz ??= {});
@@ -60,13 +64,21 @@ function index(svg) {
     const first = texts[0], last = texts[texts.length - 1];
     const size = parseFloat(first.getAttribute("font-size")) || 14;
     const x = parseFloat(first.getAttribute("x")), top = parseFloat(first.getAttribute("y")) - 0.8 * size;
-    const area = document.createElementNS("http://www.w3.org/2000/svg", "g");
+    const area = document.createElementNS(SVG_NS, "g");
     area.setAttribute("class", "tg-heat");
     g.append(area);
     areas.set(key, { area, x, y: top, width: HEATMAP_WIDTH * 0.6 * size,
                      height: parseFloat(last.getAttribute("y")) + 0.25 * size - top });
   }
-  return { nodes, ops, slots, areas, edges };
+  const text = svg.querySelector("g.node text");
+  const fontSize = parseFloat(text?.getAttribute("font-size")) || 14;
+  return { nodes, ops, slots, areas, edges, fontSize };
+}
+
+function svgElement(tag, attributes) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attributes)) node.setAttribute(k, v);
+  return node;
 }
 
 function drawHeat({ area, x, y, width, height }, grid) {
@@ -74,7 +86,7 @@ function drawHeat({ area, x, y, width, height }, grid) {
   if (!grid) return;
   const rows = grid.length, cols = grid[0].length, w = width / cols, h = height / rows;
   grid.forEach((row, r) => row.forEach((v, c) => {
-    const cell = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    const cell = document.createElementNS(SVG_NS, "rect");
     for (const [k, val] of Object.entries({ x: x + c * w, y: y + r * h, width: w, height: h, fill: heatColour(v) })) {
       cell.setAttribute(k, val);
     }
@@ -94,19 +106,27 @@ function render({ model, el }) {
     toolbar.append(button);
   }
   const viewport = element("div", "tg-viewport");
-  viewport.style.height = `${model.get("height")}px`;
+  const maxHeight = () => model.get("height") || Math.round(MAX_AREA * window.innerHeight);
+  viewport.style.height = `${Math.min(320, maxHeight())}px`;
   const stage = element("div", "tg-stage");
   const status = element("div", "tg-status", "drawing the graph\u2026");
   const tip = element("div", "tg-tooltip");
-  viewport.append(stage, status, tip);
+  const markers = element("div", "tg-markers");  // arrows at the edge towards parts of the step out of view
+  const minimap = element("div", "tg-minimap");   // the whole graph, the visible part outlined
+  minimap.title = "the whole graph: click to go there";
+  viewport.append(stage, status, markers, minimap, tip);
   el.append(toolbar, viewport);
+  el.setAttribute("data-lm-suppress-shortcuts", "true");  // JupyterLab: no notebook shortcut (say, d d) while we have focus
 
   const state = { current: null, done: new Set(), fields: {} };
   const view = { s: 1, x: 0, y: 0 };
   let drawn = null, size = null;
   let preferred = 1;  // the scale the reader chose (or the first view's): focus zooms out from it only as needed
 
-  const place = () => { stage.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.s})`; };
+  const place = () => {
+    stage.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.s})`;
+    if (drawn) { markOffscreen(); outlineMinimap(); }
+  };
   const zoomAt = (factor, px, py) => {
     const s = Math.min(MAX_SCALE, Math.max(MIN_SCALE, view.s * factor));
     view.x = px - (px - view.x) * s / view.s;
@@ -135,34 +155,133 @@ function render({ model, el }) {
     return { left, top, right, bottom, w: right - left, h: bottom - top };
   }
 
-  function focus() {
-    // Bring the current node, its op and as many of its parents as fit into view, zooming out if needed.
-    const name = state.current ?? `n${drawn.nodes.size - 1}`;  // before the first step: the output
+  const legible = () => LEGIBLE_PX / drawn.fontSize;  // the smallest scale at which text stays readable
+
+  function stepGroups() {
+    // The current node (before the first step: the output), its op, and the nodes feeding that op.
+    const name = state.current ?? `n${drawn.nodes.size - 1}`;
     const own = [drawn.nodes.get(name), drawn.ops.get(name)].filter(Boolean);
+    const parents = drawn.edges.filter((e) => e.head === `${name}_op` && drawn.nodes.has(e.tail))
+      .map((e) => drawn.nodes.get(e.tail));
+    return { own, parents: [...new Set(parents)] };
+  }
+
+  function focus() {
+    // Bring the whole step into view, zooming out as far as needed but never below a legible scale;
+    // at that scale, keep the current node with its nearest parents; the rest get arrows at the edge.
+    const { own, parents } = stepGroups();
     if (!own.length) return;
     const vw = viewport.clientWidth - 2 * MARGIN, vh = viewport.clientHeight - 2 * MARGIN;
     const here = box(own);
     const distance = (g) => { const r = box([g]); return Math.hypot(r.left + r.right - here.left - here.right,
                                                                       r.top + r.bottom - here.top - here.bottom); };
-    const parents = drawn.edges.filter((e) => e.head === `${name}_op` && drawn.nodes.has(e.tail))
-      .map((e) => drawn.nodes.get(e.tail)).sort((p, q) => distance(p) - distance(q));
+    const all = box([...own, ...parents]);
+    const s = Math.min(MAX_SCALE, Math.max(Math.min(preferred, vw / all.w, vh / all.h), legible()));
     let groups = own;
-    for (const parent of parents) {  // nearest first, each while the whole still fits at a legible size
-      const wider = [...groups, parent], b = box(wider);
-      if (b.w * MIN_FOCUS_SCALE <= vw && b.h * MIN_FOCUS_SCALE <= vh) groups = wider;
+    for (const parent of [...parents].sort((p, q) => distance(p) - distance(q))) {  // nearest first, while they fit
+      const b = box([...groups, parent]);
+      if (b.w * s <= vw && b.h * s <= vh) groups = [...groups, parent];
     }
     const b = box(groups);
-    const s = Math.max(Math.min(preferred, vw / b.w, vh / b.h), MIN_SCALE);
     const left = view.x + b.left * s, top = view.y + b.top * s;
     const inside = s === view.s && left >= MARGIN && top >= MARGIN && left + b.w * s <= vw + MARGIN
       && top + b.h * s <= vh + MARGIN;
     view.s = s;
     if (!inside) {
-      view.x = viewport.clientWidth / 2 - (b.left + b.w / 2) * s;
-      view.y = viewport.clientHeight / 2 - (b.top + b.h / 2) * s;
+      view.x = within(viewport.clientWidth / 2 - (b.left + b.w / 2) * s, size.w * s, viewport.clientWidth);
+      view.y = within(viewport.clientHeight / 2 - (b.top + b.h / 2) * s, size.h * s, viewport.clientHeight);
     }
     place();
   }
+
+  function within(offset, extent, room) {
+    // Along one axis: a graph that fits is centred whole (never cut); a bigger one shows no empty space past its ends.
+    if (extent + 2 * MARGIN <= room) return (room - extent) / 2;
+    return Math.min(MARGIN, Math.max(room - MARGIN - extent, offset));
+  }
+
+  function centreOn(g) {
+    const b = box([g]);
+    view.x = viewport.clientWidth / 2 - (b.left + b.w / 2) * view.s;
+    view.y = viewport.clientHeight / 2 - (b.top + b.h / 2) * view.s;
+    place();
+  }
+
+  function markOffscreen() {
+    // An arrow on the edge of the area for each part of the step out of view, pointing at it; a click pans there.
+    const { own, parents } = stepGroups();
+    const v = viewport.getBoundingClientRect();
+    const w = viewport.clientWidth, h = viewport.clientHeight, cx = w / 2, cy = h / 2;
+    const wanted = [...parents, own[0]].filter(Boolean).map((g) => {
+      const r = g.getBoundingClientRect();
+      const x = (r.left + r.right) / 2 - v.left, y = (r.top + r.bottom) / 2 - v.top;
+      const out = r.left < v.left || r.top < v.top || r.right > v.right || r.bottom > v.bottom;
+      return out && { g, x, y };
+    }).filter(Boolean);
+    markers.replaceChildren(...wanted.map(({ g, x, y }) => {
+      const dx = x - cx, dy = y - cy, inset = 16;
+      const t = Math.min(Math.abs((cx - inset) / (dx || 1e-9)), Math.abs((cy - inset) / (dy || 1e-9)));
+      const marker = element("button", "tg-offscreen", "\u27a4");
+      marker.type = "button";
+      marker.dataset.offscreen = g.dataset.node;
+      if (g === own[0]) marker.classList.add("tg-offscreen-current");
+      const info = model.get("info")[+g.dataset.node.slice(1)];
+      marker.title = `${g === own[0] ? "the current node" : "an input of this step"}` +
+        `${info?.label ? ` (${info.label})` : ""}: click to go there`;
+      marker.style.left = `${cx + dx * Math.min(t, 1)}px`;
+      marker.style.top = `${cy + dy * Math.min(t, 1)}px`;
+      marker.style.transform = `translate(-50%, -50%) rotate(${Math.atan2(dy, dx)}rad)`;
+      return marker;
+    }));
+  }
+  markers.addEventListener("pointerdown", (event) => event.stopPropagation());  // not the start of a drag
+  markers.addEventListener("click", (event) => {
+    const name = event.target.closest("[data-offscreen]")?.dataset.offscreen;
+    if (!name || !drawn) return;
+    touched = true;
+    centreOn(drawn.nodes.get(name));
+  });
+
+  let overview = null;  // {frame, shapes, scale}: the minimap's outline of the view, its node shapes, its scale
+  function buildMinimap() {
+    // Each node as a rectangle, in a box of at most MINIMAP px; shown only while the graph overflows the area.
+    const scale = MINIMAP / Math.max(size.w, size.h);
+    const svg = svgElement("svg", { width: size.w * scale, height: size.h * scale });
+    const shapes = new Map();
+    for (const [name, g] of [...drawn.nodes, ...[...drawn.ops].map(([n, g]) => [`${n}_op`, g])]) {
+      const b = box([g]);
+      const rect = svgElement("rect", { x: b.left * scale, y: b.top * scale, width: Math.max(1, b.w * scale),
+                                         height: Math.max(1, b.h * scale), class: "tg-minimap-node" });
+      svg.append(rect);
+      shapes.set(name, rect);
+    }
+    const frame = svgElement("rect", { class: "tg-minimap-view" });
+    svg.append(frame);
+    minimap.replaceChildren(svg);
+    overview = { frame, shapes, scale };
+  }
+
+  function outlineMinimap() {
+    if (!overview) return;
+    const vw = viewport.clientWidth, vh = viewport.clientHeight, k = overview.scale;
+    minimap.style.display = size.w * view.s > vw || size.h * view.s > vh ? "block" : "none";
+    for (const [k2, v] of Object.entries({ x: -view.x / view.s * k, y: -view.y / view.s * k,
+                                           width: vw / view.s * k, height: vh / view.s * k })) {
+      overview.frame.setAttribute(k2, v);
+    }
+    for (const [name, rect] of overview.shapes) {
+      rect.classList.toggle("tg-minimap-current", state.current !== null && name.split("_")[0] === state.current);
+    }
+  }
+  minimap.addEventListener("pointerdown", (event) => {
+    event.stopPropagation();
+    if (!overview) return;
+    const r = minimap.querySelector("svg").getBoundingClientRect();
+    touched = true;
+    view.x = viewport.clientWidth / 2 - (event.clientX - r.left) / overview.scale * view.s;
+    view.y = viewport.clientHeight / 2 - (event.clientY - r.top) / overview.scale * view.s;
+    place();
+  });
 
   function patch(fieldIds) {
     const { nodes, ops, slots, areas, edges } = drawn;
@@ -221,21 +340,23 @@ function render({ model, el }) {
     size = { w: svg.width.baseVal.value, h: svg.height.baseVal.value };
     patch(Object.keys(state.fields));
     initialView();
+    buildMinimap();
+    outlineMinimap();
     el.dataset.drawn = "true";
   }
 
   let touched = false;  // once the reader pans or zooms, the view is theirs
   function initialView() {
-    // A Value's graph: readable size, the whole width if it fits, the current node (or output) in view.
+    // A Value's graph: the whole width if it fits at a legible size, the current step (or output) in view.
     // A bare DOT drawing (draw_dot without `dot`): the whole width, as a static SVG image would show it.
+    // The area's height follows the graph's at that scale, up to maxHeight(): a small graph is never cut.
     const whole = Math.min(1, (viewport.clientWidth - 2 * MARGIN) / size.w);
-    view.s = preferred = model.get("info").length ? Math.max(MIN_READABLE, whole) : whole;
-    const fits = size.h * view.s + 2 * MARGIN;  // a small graph gets a smaller area, never a taller one
-    viewport.style.height = `${Math.max(160, Math.min(model.get("height"), fits))}px`;
-    view.x = MARGIN;
+    view.s = preferred = model.get("info").length ? Math.max(legible(), whole) : whole;
+    viewport.style.height = `${Math.round(Math.max(120, Math.min(maxHeight(), size.h * view.s + 2 * MARGIN)))}px`;
+    view.x = Math.max(MARGIN, (viewport.clientWidth - size.w * view.s) / 2);
     view.y = Math.max(MARGIN, (viewport.clientHeight - size.h * view.s) / 2);
     place();
-    focus();
+    if (model.get("info").length) focus();
   }
   let width = 0;
   const resized = new ResizeObserver(() => {  // notebooks often settle their width after drawing
@@ -311,22 +432,27 @@ function render({ model, el }) {
     tip.style.top = `${Math.min(event.clientY - v.top + 14, viewport.clientHeight - tip.offsetHeight - 4)}px`;
   }
 
-  let keyHost = el;
+  // The arrow keys step while focus is in the graph or anywhere in the stepper around it. Heard on the
+  // window before anything else (capturing), so that no notebook's own shortcuts (JupyterLab's and
+  // Notebook 7's command mode) take them first; the stepper is looked up when a key comes, since a
+  // view is often drawn before it is put in its place on the page.
   const onKey = (event) => {
-    if (!["ArrowLeft", "ArrowRight"].includes(event.key) || /^(INPUT|TEXTAREA|SELECT)$/.test(event.target.tagName)) return;
+    if (!["ArrowLeft", "ArrowRight"].includes(event.key) || event.altKey || event.ctrlKey || event.metaKey
+        || event.shiftKey) return;
+    const host = el.closest(".tensorgrad-stepper") ?? el;
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target || !host.contains(target) || target.closest("input, textarea, select, [role=slider], .noUi-handle")) return;
     event.preventDefault();
+    event.stopPropagation();
     model.send({ kind: "key", key: event.key });
   };
-  const frame = requestAnimationFrame(() => {  // attached by now: listen on the stepper around us, if any
-    keyHost = el.closest(".tensorgrad-stepper") ?? el;
-    keyHost.addEventListener("keydown", onKey);
-  });
+  window.addEventListener("keydown", onKey, true);
+  viewport.addEventListener("pointerdown", () => el.focus({ preventScroll: true }));  // a click on the graph gives it the keys
   model.send({ kind: "ready" });  // the Python side answers with the whole state
 
   return () => {
-    cancelAnimationFrame(frame);
     resized.disconnect();
-    keyHost.removeEventListener("keydown", onKey);
+    window.removeEventListener("keydown", onKey, true);
     model.off("msg:custom", onMessage);
     model.off("change:selected_node", onSelected);
     model.off("change:dot", onDot);
