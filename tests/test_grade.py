@@ -121,6 +121,12 @@ def test_every_solved_notebook_passes_and_every_student_one_is_not_attempted(tmp
     assert sorted(r["id"] for results in graded.values() for r in results) == sorted(2 * list(HIDDEN))
 
 
+def test_in_the_course_site_grading_says_it_needs_a_local_machine(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "emscripten")
+    with pytest.raises(RuntimeError, match="a browser cannot start"):
+        grade_notebook(NOTEBOOKS / AXES)
+
+
 def test_one_wrong_answer_fails_only_that_exercise(tmp_path):
     path = _copy(tmp_path, AXES, [("nb04-broadcast-axes", "(0, 1), (0, 1), (1,)]", "(1,), (0, 1), (1,)]")])
     results = _by_id(grade_notebook(path, timeout=30, seed=7))

@@ -11,6 +11,7 @@ of a fresh kernel that runs the notebook again; it fails only its own exercise.
 import json
 import pathlib
 import secrets
+import sys
 import time
 
 from .._deps import require
@@ -62,6 +63,9 @@ def grade_notebook(path, timeout=60.0, seed=None, cases=CASES, *, budget=BUDGET,
 
     `limits` (kernel.Limits) overrides `timeout`; `budget` bounds the whole notebook, restarts included.
     """
+    if sys.platform == "emscripten":  # the course site: Python in a browser tab starts no processes
+        raise RuntimeError("grading runs each notebook in a kernel of its own, which a browser cannot start: "
+                           "run python -m tensorgrad.grade on a machine with Python and Jupyter installed")
     notebook = require("nbformat", "teacher").read(path, as_version=4)
     limits = limits or Limits(timeout=timeout)
     seed = secrets.randbelow(2**32) if seed is None else seed
