@@ -127,7 +127,8 @@ def freed_when_dropped(x, n):
         probes, node = [], root
         for i in range(n):
             if i % 1000 == 0:
-                probes += [weakref.ref(node.data), weakref.ref(node.grad)]
+                # a 0-d node holds numpy scalars, which cannot be weakly referenced (nor leak a buffer)
+                probes += [weakref.ref(a) for a in (node.data, node._grad) if isinstance(a, np.ndarray)]
             node = node._prev[0]
         del root, node
         alive = sum(p() is not None for p in probes)
