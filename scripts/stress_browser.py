@@ -13,7 +13,7 @@ import time
 import xml.etree.ElementTree as ET
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-TESTS = ["tests/test_browser.py", "tests/test_studio_browser.py"]
+TESTS = ["tests/test_browser.py", "tests/test_studio_browser.py", "tests/test_student_browser.py"]
 
 
 def failures(report):
