@@ -25,6 +25,8 @@ class _GradMode(threading.local):
 
 _state = _GradMode()
 _NO_ATTRS = {}
+_WHOLE = {"axis": None, "keepdims": False}  # the attributes of a reduction over every element (shared: never changed)
+_EXTREMES = (ops.max_, ops.min_)  # reductions with no value on an empty Value
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
 _SCALAR = np.float64  # what a 0-d float64 Value holds (compared by type, on the scalar fast paths)
 _DATA = (np.ndarray, np.floating)  # what an op's output may already be: an array, or a 0-d result as a scalar
@@ -156,12 +158,34 @@ def elementwise(op, a, b):
     try:
         return _node(op.forward(a.data, b.data), op, (a, b))  # apply(), minus its generic unpacking
     except ValueError:
-        try:
-            np.broadcast_shapes(a.shape, b.shape)
-        except ValueError:
-            fix = _SUM_OF_TENSORS_FIX if op is ops.add else ""
-            raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast together{fix}") from None
+        _check_broadcast(op, a, b)
         raise
+
+
+def _operator(op):
+    """`Value.__mul__` and the like: elementwise() with the Value on the left, minus one call (every
+    arithmetic node a student makes runs one)."""
+    forward = op.forward
+
+    def method(self, other):
+        if type(other) is not Value:
+            other = _lift(other, self)
+        try:
+            return _node(forward(self.data, other.data), op, (self, other))
+        except ValueError:
+            _check_broadcast(op, self, other)
+            raise
+    method.__doc__ = f"a {op.name} b, elementwise with broadcasting; backward: {'; '.join(op.formulas)}"
+    return method
+
+
+def _check_broadcast(op, a, b):
+    """Raise a ValueError naming both shapes if they cannot be broadcast together."""
+    try:
+        np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        fix = _SUM_OF_TENSORS_FIX if op is ops.add else ""
+        raise ValueError(f"{op.name}: shapes {a.shape} and {b.shape} cannot be broadcast together{fix}") from None
 
 
 # micrograd's sum(p*p for p in model.parameters()) adds whole tensors of different shapes
@@ -280,13 +304,13 @@ class Value:
         return value_html(self)
 
     # ---- arithmetic: numbers and arrays on either side become Values ----
-    def __add__(self, other): return elementwise(ops.add, self, other)
+    __add__ = _operator(ops.add)
     def __radd__(self, other): return elementwise(ops.add, other, self)
-    def __sub__(self, other): return elementwise(ops.sub, self, other)
+    __sub__ = _operator(ops.sub)
     def __rsub__(self, other): return elementwise(ops.sub, other, self)
-    def __mul__(self, other): return elementwise(ops.mul, self, other)
+    __mul__ = _operator(ops.mul)
     def __rmul__(self, other): return elementwise(ops.mul, other, self)
-    def __truediv__(self, other): return elementwise(ops.div, self, other)
+    __truediv__ = _operator(ops.div)
     def __rtruediv__(self, other): return elementwise(ops.div, other, self)
     def __rpow__(self, other): return elementwise(ops.power, other, self)
     __neg__ = _unary_method(ops.neg)
@@ -320,11 +344,13 @@ class Value:
     def min(self, axis=None, keepdims=False): return self._reduce(ops.min_, axis, keepdims)
 
     def _reduce(self, op, axis, keepdims):
+        if op in _EXTREMES and self.data.size == 0:
+            raise ValueError(f"{op.name}() of an empty Value of shape {self.shape}")
+        if axis is None and not keepdims:  # over every element, as a loss ends: no axes to check
+            return _node(op.forward(self.data, None, False), op, (self,), _WHOLE)
         if axis is not None:
             axis = normalize_axis(axis, self.ndim, op.name)
             axis = axis if isinstance(axis, tuple) else (axis,)
-        if self.data.size == 0 and op in (ops.max_, ops.min_):
-            raise ValueError(f"{op.name}() of an empty Value of shape {self.shape}")
         return apply(op, (self,), {"axis": axis, "keepdims": bool(keepdims)})
 
     def softmax(self, axis=-1):
@@ -472,11 +498,11 @@ def operand_names(node):
     return ("a", "b")[:n] if not callable(node._fn.vjps) else tuple(f"x{i}" for i in range(n))
 
 
-def topological_order(root, needing_grad=True):
+def topological_order(root, needing_grad=True, leaves=True):
     """The graph's nodes, each after all its parents, in `_prev` order (the same on every run).
 
-    Backward wants only the nodes that need a gradient; a drawing wants them all. Iterative, so any
-    depth works.
+    Backward wants only the nodes that need a gradient, and steps through no leaf (`leaves=False`);
+    a drawing wants them all. Iterative, so any depth works.
     """
     # Python's cycle collector is paused (if on) for the sort. On a deep graph the stack below holds a
     # tuple and an iterator per node, all alive at once; they are acyclic and freed as the stack
@@ -485,22 +511,24 @@ def topological_order(root, needing_grad=True):
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _depth_first(root, needing_grad)
+        return _depth_first(root, needing_grad, leaves)
     finally:
         if collecting:
             gc.enable()
 
 
-def _depth_first(root, needing_grad):
+def _depth_first(root, needing_grad, leaves):
     order, seen, stack = [], {root}, [(root, iter(root._prev))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if parent not in seen and (parent.requires_grad or not needing_grad):
-                seen.add(parent)
-                if parent._prev:
+            if parent._prev:
+                if parent not in seen and (parent.requires_grad or not needing_grad):
+                    seen.add(parent)
                     stack.append((parent, iter(parent._prev)))
                     break
+            elif leaves and parent not in seen and (parent.requires_grad or not needing_grad):
+                seen.add(parent)
                 order.append(parent)  # a leaf has nothing to visit first
         else:
             stack.pop()
@@ -532,11 +560,10 @@ def _start(root, seed):
 
     Intermediate nodes start every pass from zero; leaves accumulate across passes.
     """
-    steps = []
-    for node in reversed(topological_order(root)):
-        if node._fn is not None:
-            node._grad = None
-            steps.append(node)
+    steps = topological_order(root, leaves=False) if root._fn is not None else []
+    steps.reverse()
+    for node in steps:
+        node._grad = None
     accumulate_grad(root, seed)
     return steps
 
@@ -558,18 +585,22 @@ def backward_step(node, contributions=None):
             grad = vjps(i, g, out, *inputs, **attrs)
         else:
             grad = vjps[i](g, out, *inputs, **attrs) if attrs else vjps[i](g, out, *inputs)
-        if type(grad) is _SCALAR and type(parent.data) is _SCALAR:
+        data, total = inputs[i], parent._grad
+        if type(grad) is _SCALAR and type(data) is _SCALAR:
             # a number for a number: no broadcasting to undo, and nobody can change a scalar in place
-            total = parent._grad
             parent._grad = grad if total is None or total is _ZERO_GRAD else total + grad
             shape_before = axes = ()
         else:
             if type(grad) is not np.ndarray:
                 grad = _as_data(grad)
             shape_before, axes = grad.shape, ()
-            if shape_before != parent.data.shape:
-                grad, axes = ops.unbroadcast(grad, parent.data.shape)
-            accumulate_grad(parent, grad, grad is not g and grad.base is None)  # fresh: made for this parent alone
+            if shape_before != data.shape:
+                grad, axes = ops.unbroadcast(grad, data.shape)
+            fresh = grad is not g and grad.base is None  # made for this parent alone
+            if (total is None or total is _ZERO_GRAD) and grad.dtype is data.dtype and (fresh or parent._fn):
+                parent._grad = grad  # accumulate_grad's commonest case, without the call
+            else:
+                accumulate_grad(parent, grad, fresh)
         if contributions is not None:
             contributions.append(Contribution(parent, grad, axes, shape_before))
 

@@ -148,8 +148,10 @@ def _sigmoid(a):
     return np.exp(-np.logaddexp(0, -a))
 
 
-# 0.0 rather than 0: numpy converts a Python float more cheaply than an int (~1.3 k instructions a call)
-relu = Op("relu", lambda a: np.maximum(a, 0.0), (lambda g, out, a: g * (a > 0.0),), ("g * [a > 0]",))
+# 0.0 rather than 0: numpy converts a Python float more cheaply than an int (~1.3 k instructions a call).
+# sign(out) is [a > 0] as floats (out = max(a, 0) is 0 or positive): one ufunc where `g * (a > 0)` takes a
+# comparison and a bool-to-float cast (15 k instructions against 8.5 k on a small tensor).
+relu = Op("relu", lambda a: np.maximum(a, 0.0), (lambda g, out, a: g * np.sign(out),), ("g * [a > 0]",))
 tanh = Op("tanh", np.tanh, (lambda g, out, a: g * (1 - out * out),), ("g * (1 - out**2)",))
 sigmoid = Op("sigmoid", _sigmoid, (lambda g, out, a: g * out * (1 - out),), ("g * out * (1 - out)",))
 exp = Op("exp", np.exp, (lambda g, out, a: g * out,), ("g * out",))
