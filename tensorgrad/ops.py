@@ -148,10 +148,17 @@ def _sigmoid(a):
     return np.exp(-np.logaddexp(0, -a))
 
 
-# 0.0 rather than 0: numpy converts a Python float more cheaply than an int (~1.3 k instructions a call).
-# sign(out) is [a > 0] as floats (out = max(a, 0) is 0 or positive): one ufunc where `g * (a > 0)` takes a
-# comparison and a bool-to-float cast (15 k instructions against 8.5 k on a small tensor).
-relu = Op("relu", lambda a: np.maximum(a, 0.0), (lambda g, out, a: g * np.sign(out),), ("g * [a > 0]",))
+def _relu_vjp(g, out, a):
+    # [a > 0] as floats. On a small tensor sign(out) computes it (out = max(a, 0) is 0 or positive) at half
+    # the cost of a comparison and its bool-to-float cast (8.5 k instructions against 15 k on (2, 2)); from
+    # ~500 elements sign's per-element work costs more, and on one number the comparison is cheapest.
+    if 1 < out.size < 512:
+        return g * np.sign(out)
+    return g * (a > 0.0)
+
+
+# 0.0 rather than 0: numpy converts a Python float more cheaply than an int (~1.3 k instructions a call)
+relu = Op("relu", lambda a: np.maximum(a, 0.0), (_relu_vjp,), ("g * [a > 0]",))
 tanh = Op("tanh", np.tanh, (lambda g, out, a: g * (1 - out * out),), ("g * (1 - out**2)",))
 sigmoid = Op("sigmoid", _sigmoid, (lambda g, out, a: g * out * (1 - out),), ("g * out * (1 - out)",))
 exp = Op("exp", np.exp, (lambda g, out, a: g * out,), ("g * out",))
