@@ -598,16 +598,21 @@ def backward_step(node, contributions=None):
     list, each addition is also recorded there as a `Contribution`, for the Step a stepper shows.
     """
     vjps, g, out, attrs, parents = node._fn.vjps, node._grad, node.data, node._attrs, node._prev
-    inputs = [*map(_data, parents)]
-    one_rule = callable(vjps)  # one rule for any number of operands (stack, concatenate) takes the index first
-    for i, parent in enumerate(parents):
-        if not parent.requires_grad:
-            continue  # nobody needs this gradient (input data, labels): skip its cost entirely
-        if one_rule:
-            grad = vjps(i, g, out, *inputs, **attrs)
-        else:
-            grad = vjps[i](g, out, *inputs, **attrs) if attrs else vjps[i](g, out, *inputs)
-        data, total = inputs[i], parent._grad
+    if callable(vjps):  # one rule for any number of operands (stack, concatenate) takes the index first
+        inputs = [*map(_data, parents)]
+        pairs = [(p, vjps(i, g, out, *inputs, **attrs)) for i, p in enumerate(parents) if p.requires_grad]
+    elif len(parents) == 1:  # unary ops and reductions; direct calls, which cost less than a call with *args
+        a = parents[0]
+        pairs = ((a, vjps[0](g, out, a.data, **attrs) if attrs else vjps[0](g, out, a.data)),)
+    else:
+        a, b = parents
+        pairs = []  # a parent that needs no gradient (input data, labels) costs nothing
+        if a.requires_grad:
+            pairs.append((a, vjps[0](g, out, a.data, b.data, **attrs) if attrs else vjps[0](g, out, a.data, b.data)))
+        if b.requires_grad:
+            pairs.append((b, vjps[1](g, out, a.data, b.data, **attrs) if attrs else vjps[1](g, out, a.data, b.data)))
+    for parent, grad in pairs:
+        data, total = parent.data, parent._grad
         if type(grad) is _SCALAR and type(data) is _SCALAR:
             # a number for a number: no broadcasting to undo, and nobody can change a scalar in place
             parent._grad = grad if total is None or total is _ZERO_GRAD else total + grad
