@@ -392,9 +392,13 @@ class Value:
         been passed on, so big batches reuse memory instead of holding a gradient per node; the
         leaves' gradients are the same, and intermediate nodes then read as zero.
         """
-        for node in _start(self, self._seed(grad)):
-            backward_step(node)
-            if not keep_intermediate:
+        steps = _start(self, self._seed(grad))
+        if keep_intermediate:
+            for node in steps:
+                backward_step(node)
+        else:
+            for node in steps:
+                backward_step(node)
                 node._grad = None
 
     def backward_steps(self, grad=None):
@@ -583,10 +587,13 @@ def _start(root, seed):
 
     Intermediate nodes start every pass from zero; leaves accumulate across passes.
     """
-    steps = _backward_order(root) if root._fn is not None else []
+    if root._fn is None:  # a leaf: nothing to step through, and its gradient accumulates
+        accumulate_grad(root, seed)
+        return []
+    steps = _backward_order(root)
     for node in steps:
         node._grad = None
-    accumulate_grad(root, seed)
+    root._grad = seed  # _seed made it for the root alone, in the root's dtype
     return steps
 
 
