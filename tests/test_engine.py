@@ -562,3 +562,16 @@ def test_import_loads_numpy_only():
     code = f"import sys, tensorgrad; print([m for m in {heavy!r} if m in sys.modules])"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("depth", [3, sys.getrecursionlimit() + 100])  # the recursive walk, and its fallback
+def test_backward_steps_through_the_drawings_order_reversed_without_leaves(rng, depth):
+    from tensorgrad import engine
+    x, w = Value(rng.standard_normal((2, 2))), Value(rng.standard_normal((2, 2)))
+    h = x * w
+    for _ in range(depth):
+        h = (h + x).tanh() * h  # every node used twice: a diamond at each level
+    root = (h @ w).sum() + h.sum()
+    wanted = [n for n in reversed(engine.topological_order(root)) if n._fn is not None]
+    assert [step.node for step in root.backward_steps()] == wanted
+    assert engine._backward_order(root) == wanted
