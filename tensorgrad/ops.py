@@ -63,7 +63,9 @@ def unbroadcast(grad, shape):
     if grad.shape == shape:
         return grad, ()
     axes = broadcast_axes(shape, grad.shape)
-    return grad.sum(axis=axes).reshape(shape), axes
+    summed = grad.sum(axis=axes)
+    # reshaped only where size-1 axes must come back: a reshape is a view, which the engine would copy
+    return (summed if summed.shape == shape else summed.reshape(shape)), axes
 
 
 def broadcast_axes(shape, grown):
