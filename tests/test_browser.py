@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path, jupyterlab, keep_screenshot, notebook_of,
-                             screenshot_on_failure, voila)
+from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, KernelTraffic, chromium_path, jupyterlab, keep_screenshot,
+                             notebook_of, screenshot_on_failure, voila)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 NOTEBOOKS = ROOT / "notebooks"
@@ -30,10 +30,12 @@ def browser():
 def page(browser, request):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(TIMEOUT)
+    traffic = KernelTraffic(page)
     failed = request.session.testsfailed
     yield page
     if request.session.testsfailed > failed:  # the test's failure is counted before its fixtures end
         keep_screenshot(page, request.node.name)
+        traffic.keep(request.node.name)
     page.close()
 
 
