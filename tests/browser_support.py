@@ -134,16 +134,18 @@ class KernelTraffic:
 
     def _frame(self, direction, payload):
         try:
-            msg = _kernel_message(payload)
-        except (ValueError, struct.error, UnicodeDecodeError):
-            return self._note(direction, "an undecodable frame")
+            self._describe(direction, _kernel_message(payload))
+        except Exception as error:  # a record that cannot be read must never fail the test it watches
+            self._note(direction, f"an unreadable frame ({type(error).__name__})")
+
+    def _describe(self, direction, msg):
         header, content = msg.get("header", {}), msg.get("content", {})
         data = content.get("data") if isinstance(content.get("data"), dict) else {}
         what = {"status": content.get("execution_state"), "comm_msg": data.get("method"),
                 "comm_open": content.get("target_name"), "create_subshell_reply": content.get("subshell_id")}
         detail = what.get(header.get("msg_type"), "") or ""
         state = data.get("state") or {}
-        if data.get("content") or isinstance(state.get("value"), str):
+        if data.get("content") or "value" in state:  # a custom message, or a new value (a panel's text, a slider's step)
             detail += " " + str(data.get("content") or state["value"])[:60]
         self._note(direction, msg.get("channel"), header.get("msg_type"), detail,
                    "comm=" + content.get("comm_id", "")[:8] if "comm_id" in content else "",
