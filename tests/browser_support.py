@@ -5,10 +5,12 @@ run with no Graphviz `dot` on their PATH: drawings are laid out in the browser.
 Playwright's own browser downloads are never used: it drives /usr/bin/chromium.
 """
 import contextlib
+import json
 import os
 import pathlib
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -94,6 +96,65 @@ def jupyterlab(root_dir, app="jupyterlab"):
                    "--IdentityProvider.token=", "--ServerApp.password=", "--expose-app-in-browser",
                    f"--ServerApp.root_dir={root_dir}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
                    "jupyterlab.NeverCheckForUpdate"], "/api", app)
+
+
+def _kernel_message(payload):
+    """A kernel websocket frame as a dict: JSON text, or the binary v1.kernel.websocket.jupyter.org framing."""
+    if isinstance(payload, str):
+        return json.loads(payload)
+    count = struct.unpack_from("<Q", payload)[0]
+    offsets = struct.unpack_from(f"<{count}Q", payload, 8)
+    parts = [payload[a:b].decode() for a, b in zip(offsets, offsets[1:5] + (offsets[5:6] or (len(payload),)))]
+    return {"channel": parts[0], **{k: json.loads(v or "{}") for k, v in
+                                    zip(("header", "parent_header", "metadata", "content"), parts[1:])}}
+
+
+class KernelTraffic:
+    """What a page said to its kernels and heard back, and what its console said: one line each.
+
+    A lost click can fail at any hop (never sent, sent to a shell that drops it, answered but not
+    shown): when a test fails, these lines, kept as test-artifacts/NAME-kernel.log, name the hop.
+    """
+
+    def __init__(self, page):
+        self.started, self.lines = time.monotonic(), []
+        page.on("websocket", self._socket)
+        page.on("console", lambda m: self._note("console", m.type, m.text[:200]))
+        page.on("pageerror", lambda e: self._note("pageerror", str(e)[:200]))
+
+    def _note(self, *words):
+        self.lines.append(f"{time.monotonic() - self.started:8.3f} " + " ".join(map(str, words)))
+
+    def _socket(self, ws):
+        if "/channels" in ws.url:
+            self._note("websocket open", ws.url.split("?")[0])
+            ws.on("framesent", lambda payload: self._frame("sent", payload))
+            ws.on("framereceived", lambda payload: self._frame("recv", payload))
+            ws.on("close", lambda _ws: self._note("websocket closed"))
+
+    def _frame(self, direction, payload):
+        try:
+            self._describe(direction, _kernel_message(payload))
+        except Exception as error:  # a record that cannot be read must never fail the test it watches
+            self._note(direction, f"an unreadable frame ({type(error).__name__})")
+
+    def _describe(self, direction, msg):
+        header, content = msg.get("header", {}), msg.get("content", {})
+        data = content.get("data") if isinstance(content.get("data"), dict) else {}
+        what = {"status": content.get("execution_state"), "comm_msg": data.get("method"),
+                "comm_open": content.get("target_name"), "create_subshell_reply": content.get("subshell_id")}
+        detail = what.get(header.get("msg_type"), "") or ""
+        state = data.get("state") or {}
+        if data.get("content") or "value" in state:  # a custom message, or a new value (a panel's text, a slider's step)
+            detail += " " + str(data.get("content") or state["value"])[:60]
+        self._note(direction, msg.get("channel"), header.get("msg_type"), detail,
+                   "comm=" + content.get("comm_id", "")[:8] if "comm_id" in content else "",
+                   "subshell=" + header["subshell_id"][:8] if header.get("subshell_id") else "",
+                   "parent=" + (msg.get("parent_header") or {}).get("msg_type", "-"))
+
+    def keep(self, name):
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / f"{name}-kernel.log").write_text("\n".join(self.lines) + "\n")
 
 
 def keep_screenshot(page, name):

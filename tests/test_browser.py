@@ -9,8 +9,8 @@ import shutil
 
 import pytest
 
-from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, chromium_path, jupyterlab, keep_screenshot, notebook_of,
-                             screenshot_on_failure, voila)
+from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, KernelTraffic, chromium_path, jupyterlab, keep_screenshot,
+                             notebook_of, screenshot_on_failure, voila)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 NOTEBOOKS = ROOT / "notebooks"
@@ -30,10 +30,12 @@ def browser():
 def page(browser, request):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(TIMEOUT)
+    traffic = KernelTraffic(page)
     failed = request.session.testsfailed
     yield page
     if request.session.testsfailed > failed:  # the test's failure is counted before its fixtures end
         keep_screenshot(page, request.node.name)
+        traffic.keep(request.node.name)
     page.close()
 
 
@@ -48,13 +50,33 @@ def step_shown(page, st=None):
     return int(re.search(r"Step (\d+) of (\d+)", text).group(1))
 
 
+WIDGETS_STATE = """async () => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const kernel = panel && panel.sessionContext && panel.sessionContext.session && panel.sessionContext.session.kernel;
+    if (!kernel) return null;  // Voila: no app object to ask
+    const renderers = panel.content.widgets.flatMap(cell => (cell.outputArea ? cell.outputArea.widgets : []))
+        .flatMap(output => output.widgets || []).filter(r => r._manager);
+    const manager = renderers.length ? await renderers[0]._manager.promise : null;
+    const models = manager ? await Promise.all(Object.values(manager._models)) : [];
+    const wired = m => m.comm_live && kernel._comms.get(m.model_id) === (m.comm && m.comm.jsServicesComm);
+    return {kernel: kernel.connectionStatus + '/' + kernel.status, restored: manager && manager.restoredStatus,
+            models: models.length, comms: kernel._comms.size,
+            panels: models.filter(m => (m.get('_dom_classes') || []).includes('tensorgrad-stepper-panel'))
+                .map(m => ({model: (m.get('value') || '').slice(0, 40), wired: wired(m)})),
+            next_buttons_wired: models.filter(m => m.get('description') === 'next').map(wired)};
+}"""
+
+
 def wait_for_step(page, k, st=None):
-    """Wait until the panel reports step k; a timeout says what it reports instead (a lost click: the old step)."""
+    """Wait until the panel reports step k. A timeout says what the panel shows and, in JupyterLab or Notebook 7,
+    what its widget model holds and whether each model's comm is the one its kernel connection delivers to: the
+    hop that lost the click (never sent, never answered, answered but not shown). test-artifacts/ keep the traffic."""
     panel = (st or stepper(page)).locator(".tensorgrad-stepper-panel")
     try:
         panel.filter(has_text=f"Step {k} of").wait_for()
     except playwright.TimeoutError:
-        pytest.fail(f"waited {TIMEOUT / 1000:.0f} s for step {k}; the panel says: {panel.inner_text()[:80]!r}")
+        pytest.fail(f"waited {TIMEOUT / 1000:.0f} s for step {k}; the panel says: {panel.inner_text()[:80]!r}; "
+                    f"widgets: {page.evaluate(WIDGETS_STATE)}")
     assert step_shown(page, st) == k
 
 

@@ -133,6 +133,31 @@ def test_view_buttons_slider_and_play_drive_the_model():
     assert view.step == 6
 
 
+def test_buttons_and_keys_heard_on_two_threads_lose_no_step():
+    """ipykernel 7 runs a comm's messages on the subshell its frontend last used: in JupyterLab and Notebook 7
+    the buttons are heard on the main shell and the arrow keys on a subshell, both at once (BackwardStepper._move)."""
+    pytest.importorskip("anywidget")
+    import sys
+    import threading
+    from tensorgrad.widgets.stepper import BackwardStepper
+    view = BackwardStepper(readme_graph()[2])
+    per_thread = view.num_steps // 2
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, so that a race shows in (nearly) every run
+    try:
+        for _ in range(10):
+            view.reset()
+            threads = [threading.Thread(target=lambda: [view.next() for _ in range(per_thread)]) for _ in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert view.step == 2 * per_thread and view.slider.value == view.step
+            assert f"Step {view.step} of" in view.panel.value
+    finally:
+        sys.setswitchinterval(interval)
+
+
 def test_view_highlights_the_current_node():
     pytest.importorskip("anywidget")
     from tensorgrad.widgets.stepper import BackwardStepper

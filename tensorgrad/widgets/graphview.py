@@ -12,6 +12,7 @@ GraphView references: anywidget sends a widget's `_esm` with each instance, so p
 GraphView would send it again for every drawing on the page.
 """
 import pathlib
+import threading
 
 import anywidget
 import ipywidgets
@@ -75,6 +76,7 @@ class GraphView(anywidget.AnyWidget):
         self._options = {"rankdir": rankdir, "max_elements": max_elements, "max_nodes": max_nodes}
         self._shown = _nothing_shown()
         self._grad_of = grad_of or _own_grad
+        self._lock = threading.RLock()  # see show
         super().__init__(dot=dot or "", height=height, _runtime=_runtime())
         self.on_msg(self._on_message)
         if root is not None:
@@ -85,14 +87,16 @@ class GraphView(anywidget.AnyWidget):
         keeps its layout and gets only its changed numbers; a different one is laid out anew."""
         root = graph_of(root, "GraphView")  # a Value, or another engine's micrograd-style value
         nodes, digraph = widget_dot(root, **self._options)
-        self.nodes, self._index = nodes, {v: i for i, v in enumerate(nodes)}
-        self._selected_from_browser({"new": self.selected_node})
-        if digraph.source == self.dot:
-            return self.show(current, done)
-        self._shown = _nothing_shown()
-        self.info = [_info(v) for v in nodes]
-        self.dot = digraph.source  # views lay it out again, then ask for the whole state
-        self._state(current, self._done_ids(done), full=True)
+        with self._lock:
+            self.nodes, self._index = nodes, {v: i for i, v in enumerate(nodes)}
+        self._selected_from_browser({"new": self.selected_node})  # unlocked: its observers may take their own
+        with self._lock:
+            if digraph.source == self.dot:
+                return self.show(current, done)
+            self._shown = _nothing_shown()
+            self.info = [_info(v) for v in nodes]
+            self.dot = digraph.source  # views lay it out again, then ask for the whole state
+            self._state(current, self._done_ids(done), full=True)
         return None
 
     def _done_ids(self, done):
@@ -105,10 +109,14 @@ class GraphView(anywidget.AnyWidget):
 
         `done=None` shows every tracked gradient (as `draw_dot` does). Only what changed since the last
         call is sent: the current node, nodes that became done or pending, and fields whose numbers changed.
+        Each message is a change to the one before, so working out what changed and sending it is one
+        locked step: a kernel may hear this view's messages on another thread than its owner's (the `ready`
+        of a view, a key) and a diff sent out of order would leave the browser with old numbers.
         """
-        message = self._state(current, self._done_ids(done), full=False)
-        if len(message) > 1:
-            self.send(message)
+        with self._lock:
+            message = self._state(current, self._done_ids(done), full=False)
+            if len(message) > 1:
+                self.send(message)
         return message
 
     def on_key(self, callback):
@@ -140,8 +148,9 @@ class GraphView(anywidget.AnyWidget):
 
     def _on_message(self, _widget, content, _buffers):
         if content.get("kind") == "ready":  # a view (re)drew: it needs everything, not the last change
-            self.send(self._state(None if self._shown["current"] is None else
-                                  self.nodes[int(self._shown["current"][1:])], self._shown["done"], full=True))
+            with self._lock:
+                self.send(self._state(None if self._shown["current"] is None else
+                                      self.nodes[int(self._shown["current"][1:])], self._shown["done"], full=True))
         elif content.get("kind") == "key":
             for callback in self._key_callbacks:
                 callback(content.get("key"))

@@ -8,6 +8,7 @@ play control that all call the model.
 """
 import html
 import re
+import threading
 
 import numpy as np
 
@@ -191,6 +192,7 @@ class BackwardStepper:
             self.model, self._explain = StudentStepper(root, grad), explain_student
         self.graph = GraphView(self.model.root, rankdir=rankdir, max_nodes=max_nodes, max_elements=max_elements,
                                height=height, grad_of=self.model.grad_of)
+        self._lock = threading.RLock()  # see _move
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}
         for name, action in (("first", self.reset), ("prev", self.prev), ("next", self.next), ("last", self.finish)):
@@ -217,15 +219,28 @@ class BackwardStepper:
     num_steps = property(lambda self: self.model.num_steps)
     current = property(lambda self: self.model.current)
 
-    def next(self): self.goto(self.model.step + 1)
-    def prev(self): self.goto(self.model.step - 1)
+    def next(self): self._move(lambda step: step + 1)
+    def prev(self): self._move(lambda step: step - 1)
     def reset(self): self.goto(0)
     def finish(self): self.goto(self.model.num_steps)
 
     def goto(self, k):
-        if k != self.model.step:
-            self.model.goto(k)
-            self._refresh()
+        self._move(lambda _step: k)
+
+    def _move(self, target):
+        """Go to step target(current step) and redraw, as one action.
+
+        A kernel may handle the widget's messages on two threads at once: ipykernel 7 runs a comm's
+        messages on the subshell of the frontend's last message to it, so in JupyterLab and Notebook 7
+        the buttons are heard on the main shell and the arrow keys and the slider on a comm subshell.
+        Unlocked, two such actions read the same step (one is lost) or redraw out of order (the panel
+        shows an older step than the model holds). Reentrant: the slider's observer runs inside.
+        """
+        with self._lock:
+            k = target(self.model.step)
+            if k != self.model.step:
+                self.model.goto(k)
+                self._refresh()
 
     def _refresh(self):
         model = self.model
@@ -234,8 +249,9 @@ class BackwardStepper:
         self.slider.value = self.play.value = model.step  # their observers see an unchanged step: no loop
 
     def _refresh_panel(self):
-        selected = self.graph.selected
-        self.panel.value = self._explain(self.model) + (node_html(self.model, selected) if selected is not None else "")
+        with self._lock:  # a node clicked in the graph is heard on another thread than the buttons (see _move)
+            selected = self.graph.selected
+            self.panel.value = self._explain(self.model) + (node_html(self.model, selected) if selected is not None else "")
 
     def _repr_mimebundle_(self, **kwargs):  # displaying the stepper displays its widget
         bundle = self.widget._repr_mimebundle_(**kwargs)
