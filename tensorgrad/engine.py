@@ -612,12 +612,12 @@ def backward_step(node, contributions=None):
         a = parents[0]
         pairs = ((a, vjps[0](g, out, a.data, **attrs) if attrs else vjps[0](g, out, a.data)),)
     else:
-        a, b = parents
-        pairs = []  # a parent that needs no gradient (input data, labels) costs nothing
+        (a, b), pairs = parents, []  # a parent that needs no gradient (input data, labels) costs nothing
+        da, db = a.data, b.data
         if a.requires_grad:
-            pairs.append((a, vjps[0](g, out, a.data, b.data, **attrs) if attrs else vjps[0](g, out, a.data, b.data)))
+            pairs.append((a, vjps[0](g, out, da, db, **attrs) if attrs else vjps[0](g, out, da, db)))
         if b.requires_grad:
-            pairs.append((b, vjps[1](g, out, a.data, b.data, **attrs) if attrs else vjps[1](g, out, a.data, b.data)))
+            pairs.append((b, vjps[1](g, out, da, db, **attrs) if attrs else vjps[1](g, out, da, db)))
     for parent, grad in pairs:
         data, total = parent.data, parent._grad
         if type(grad) is _SCALAR and type(data) is _SCALAR:
