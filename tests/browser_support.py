@@ -8,6 +8,7 @@ import contextlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import socket
 import struct
@@ -21,6 +22,11 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
+SERVER_LOGS = {}  # base URL -> the log of the server (and of its kernels: they write to its stderr)
+# What a kernel writes when it drops or fails a message the page sent: a comm message routed to a subshell that
+# is gone (ipykernel 7: "Cannot handle comm_msg ...: Unknown subshell_id"), a handler that raised, a bad message.
+KERNEL_TROUBLE = re.compile(r"Cannot handle|Unknown subshell|Invalid [Mm]essage|Exception (in|opening)|Traceback|"
+                            r"No such comm")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -72,6 +78,7 @@ def server(args, ready_path, log_name):
     process = subprocess.Popen([sys.executable, "-m", *args, f"--port={port}"], stdout=log,
                                stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
+    SERVER_LOGS[base] = log.name
     try:
         _wait_until_ready(base + ready_path, process)
         yield base
@@ -83,6 +90,23 @@ def server(args, ready_path, log_name):
             process.kill()
             process.wait()
         log.close()
+
+
+def kernel_trouble(base):
+    """The lines of the server's log (its kernels' stderr too) that say a kernel dropped or failed a message."""
+    path = SERVER_LOGS.get(base.rstrip("/"))
+    if path is None or not os.path.exists(path):
+        return []
+    with open(path, errors="replace") as log:
+        return [line.rstrip() for line in log if KERNEL_TROUBLE.search(line)]
+
+
+def keep_server_log(base, name):
+    """Keep the server's log (kernels' stderr included) as test-artifacts/NAME-server.log: the next server of the
+    same kind writes over its own log."""
+    path = SERVER_LOGS.get(base.rstrip("/"))
+    if path is not None and os.path.exists(path):
+        shutil.copyfile(path, ARTIFACTS / f"{name}-server.log")
 
 
 def voila(notebook):
@@ -117,7 +141,7 @@ class KernelTraffic:
     """
 
     def __init__(self, page):
-        self.started, self.lines = time.monotonic(), []
+        self.started, self.lines, self.errors = time.monotonic(), [], []
         page.on("websocket", self._socket)
         page.on("console", lambda m: self._note("console", m.type, m.text[:200]))
         page.on("pageerror", lambda e: self._note("pageerror", str(e)[:200]))
@@ -141,9 +165,14 @@ class KernelTraffic:
     def _describe(self, direction, msg):
         header, content = msg.get("header", {}), msg.get("content", {})
         data = content.get("data") if isinstance(content.get("data"), dict) else {}
+        if header.get("msg_type") == "error":  # raised in the kernel: for a comm message, shown in no cell
+            self.errors.append(f"{content.get('ename')}: {str(content.get('evalue'))[:120]} "
+                               f"(handling {(msg.get('parent_header') or {}).get('msg_type', '-')})")
         what = {"status": content.get("execution_state"), "comm_msg": data.get("method"),
                 "comm_open": content.get("target_name"), "create_subshell_reply": content.get("subshell_id")}
         detail = what.get(header.get("msg_type"), "") or ""
+        if header.get("msg_type") == "error" or content.get("status") == "error":  # a reply saying it was not handled
+            detail += f" {content.get('ename', '')}: {str(content.get('evalue', ''))[:80]}"
         state = data.get("state") or {}
         if data.get("content") or "value" in state:  # a custom message, or a new value (a panel's text, a slider's step)
             detail += " " + str(data.get("content") or state["value"])[:60]

@@ -6,11 +6,12 @@ failures land in test-artifacts/.
 """
 import re
 import shutil
+import urllib.parse
 
 import pytest
 
 from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, KernelTraffic, chromium_path, jupyterlab, keep_screenshot,
-                             notebook_of, screenshot_on_failure, voila)
+                             keep_server_log, kernel_trouble, notebook_of, screenshot_on_failure, voila)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 NOTEBOOKS = ROOT / "notebooks"
@@ -30,13 +31,20 @@ def browser():
 def page(browser, request):
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     page.set_default_timeout(TIMEOUT)
-    traffic = KernelTraffic(page)
+    page.traffic = KernelTraffic(page)
     failed = request.session.testsfailed
     yield page
     if request.session.testsfailed > failed:  # the test's failure is counted before its fixtures end
         keep_screenshot(page, request.node.name)
-        traffic.keep(request.node.name)
+        page.traffic.keep(request.node.name)
+        keep_server_log(server_of(page), request.node.name)
     page.close()
+
+
+def server_of(page):
+    """The base URL of the server the page shows."""
+    url = urllib.parse.urlsplit(page.url)
+    return f"{url.scheme}://{url.netloc}"
 
 
 def stepper(page):
@@ -69,14 +77,18 @@ WIDGETS_STATE = """async () => {
 
 def wait_for_step(page, k, st=None):
     """Wait until the panel reports step k. A timeout says what the panel shows and, in JupyterLab or Notebook 7,
-    what its widget model holds and whether each model's comm is the one its kernel connection delivers to: the
-    hop that lost the click (never sent, never answered, answered but not shown). test-artifacts/ keep the traffic."""
+    what its widget model holds and whether each model's comm is the one its kernel connection delivers to; what
+    the kernel raised while handling the page's messages (a comm handler's traceback shows in no cell); and what
+    its server's log says the kernel dropped: the hop that lost the click (never sent, dropped or failed in the
+    kernel, answered but not shown). test-artifacts/ keep the traffic and the server's log."""
     panel = (st or stepper(page)).locator(".tensorgrad-stepper-panel")
     try:
         panel.filter(has_text=f"Step {k} of").wait_for()
     except playwright.TimeoutError:
+        traffic = getattr(page, "traffic", None)
         pytest.fail(f"waited {TIMEOUT / 1000:.0f} s for step {k}; the panel says: {panel.inner_text()[:80]!r}; "
-                    f"widgets: {page.evaluate(WIDGETS_STATE)}")
+                    f"widgets: {page.evaluate(WIDGETS_STATE)}; kernel errors: {traffic.errors if traffic else '?'}; "
+                    f"kernel log: {kernel_trouble(server_of(page))[-5:]}")
     assert step_shown(page, st) == k
 
 
@@ -223,6 +235,8 @@ def test_stepper_in_jupyter_without_dot(page, tmp_path, app, url):
         active = page.evaluate(ACTIVE_CELL)
         arrows_step(page, stepper(page), 3)
         assert page.evaluate(ACTIVE_CELL) == active  # the notebook's own arrow shortcuts did not run
+        assert page.traffic.errors == []  # nothing the page sent raised in the kernel
+        assert kernel_trouble(base) == []  # and the kernel dropped none of it (say, to a subshell that is gone)
 
 
 def test_moons_notebook_runs_in_jupyterlab(page, tmp_path):
