@@ -141,10 +141,20 @@ class KernelTraffic:
     """
 
     def __init__(self, page):
-        self.started, self.lines, self.errors = time.monotonic(), [], []
+        self.started, self.lines, self.errors, self.page_errors = time.monotonic(), [], [], []
         page.on("websocket", self._socket)
-        page.on("console", lambda m: self._note("console", m.type, m.text[:200]))
-        page.on("pageerror", lambda e: self._note("pageerror", str(e)[:200]))
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self._page_error("pageerror", str(e)[:200]))
+
+    def _console(self, message):
+        if message.type == "error":  # say, ipywidgets' "Could not process update msg": the model stops updating
+            self._page_error("console", message.text[:200])
+        else:
+            self._note("console", message.type, message.text[:200])
+
+    def _page_error(self, *words):
+        self._note(*words)
+        self.page_errors.append(self.lines[-1])
 
     def _note(self, *words):
         self.lines.append(f"{time.monotonic() - self.started:8.3f} " + " ".join(map(str, words)))

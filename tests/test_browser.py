@@ -78,9 +78,10 @@ WIDGETS_STATE = """async () => {
 def wait_for_step(page, k, st=None):
     """Wait until the panel reports step k. A timeout says what the panel shows and, in JupyterLab or Notebook 7,
     what its widget model holds and whether each model's comm is the one its kernel connection delivers to; what
-    the kernel raised while handling the page's messages (a comm handler's traceback shows in no cell); and what
-    its server's log says the kernel dropped: the hop that lost the click (never sent, dropped or failed in the
-    kernel, answered but not shown). test-artifacts/ keep the traffic and the server's log."""
+    the kernel raised while handling the page's messages (a comm handler's traceback shows in no cell); what its
+    server's log says the kernel dropped; and the page's last errors (JupyterLab drops a failed kernel message's
+    handling silently; ipywidgets logs a model that stops taking updates): the hop that lost the click (never sent,
+    dropped or failed in the kernel, answered but not shown). test-artifacts/ keep the traffic and the server's log."""
     panel = (st or stepper(page)).locator(".tensorgrad-stepper-panel")
     try:
         panel.filter(has_text=f"Step {k} of").wait_for()
@@ -88,7 +89,8 @@ def wait_for_step(page, k, st=None):
         traffic = getattr(page, "traffic", None)
         pytest.fail(f"waited {TIMEOUT / 1000:.0f} s for step {k}; the panel says: {panel.inner_text()[:80]!r}; "
                     f"widgets: {page.evaluate(WIDGETS_STATE)}; kernel errors: {traffic.errors if traffic else '?'}; "
-                    f"kernel log: {kernel_trouble(server_of(page))[-5:]}")
+                    f"kernel log: {kernel_trouble(server_of(page))[-5:]}; "
+                    f"page errors: {traffic.page_errors[-3:] if traffic else '?'}")
     assert step_shown(page, st) == k
 
 
