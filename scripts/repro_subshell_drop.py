@@ -14,7 +14,7 @@ The mechanism (upstream; tensorgrad neither causes nor can avoid it):
    time the kernel published on that comm. A button that only ever published its comm_open (from a cell) keeps
    going to the main shell, so its clicks survive; a GraphView answers its view's `ready` while handling a
    message that names the doomed subshell, so from then on its keys and node clicks are routed there and dropped
-   ("Cannot handle comm_msg ...: Unknown subshell_id" in the server's log). A slider dragged once goes the same way.
+   ("Cannot handle comm_msg ...: Unknown subshell_id" in the server's log).
 
 The window is the time the kernel takes to create a subshell (milliseconds); the script widens it by making the
 kernel's subshell creation slow (an IPython startup file in a temporary IPYTHONDIR, this server's kernels only)
@@ -68,8 +68,8 @@ def main():
         notebooks = pathlib.Path(tmp, "notebooks")
         notebooks.mkdir()
         kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}  # no kernel dialog
-        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)], metadata={"kernelspec": kernelspec}),
-                       notebooks / "repro.ipynb")
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(CELL)], metadata={"kernelspec": kernelspec})
+        nbformat.write(notebook, notebooks / "repro.ipynb")
         url = "/notebooks/repro.ipynb" if args.app == "notebook" else "/lab/tree/repro.ipynb"
         with jupyterlab(notebooks, args.app) as base, sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
