@@ -29,6 +29,7 @@ _WHOLE = {"axis": None, "keepdims": False}  # the attributes of a reduction over
 _EXTREMES = (ops.max_, ops.min_)  # reductions with no value on an empty Value
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
 _SCALAR = np.float64  # what a 0-d float64 Value holds (compared by type, on the scalar fast paths)
+_ARRAY = np.ndarray
 _DATA = (np.ndarray, np.floating)  # what an op's output may already be: an array, or a 0-d result as a scalar
 _ZERO_GRAD = np.zeros(())  # `p.grad = 0` stores this marker (compared by identity), never an array of zeros
 _ZERO_GRAD.flags.writeable = False
@@ -499,7 +500,7 @@ class Step:
 def operand_names(node):
     """a, b for ordinary ops; x0, x1, ... for stack and concatenate."""
     n = len(node._prev)
-    return ("a", "b")[:n] if not callable(node._fn.vjps) else tuple(f"x{i}" for i in range(n))
+    return ("a", "b")[:n] if node._fn.arity is not None else tuple(f"x{i}" for i in range(n))
 
 
 def topological_order(root, needing_grad=True, leaves=True):
@@ -563,32 +564,14 @@ def _visit(node, seen, order):
     order.append(node)
 
 
-def accumulate_grad(node, grad, fresh=False):
-    """Add a contribution to node's gradient: the chain rule's `+=`, done out of place.
-
-    Out of place, because a contribution array may be shared: with the Steps a stepper keeps, or with
-    another node (an add passes its gradient straight on). So the first contribution is kept as it is,
-    without a copy, when it is an intermediate node's or when it is `fresh` (made for this contribution
-    alone); a leaf otherwise gets a copy of its own, which users and optimisers may change.
-    """
-    dtype = node.data.dtype
-    if grad.dtype is not dtype and grad.dtype != dtype:  # mixed precision: a gradient takes its Value's dtype
-        grad, fresh = _as_data(grad.astype(dtype)), True
-    if node._grad is not None and node._grad is not _ZERO_GRAD:
-        node._grad = node._grad + grad
-    elif fresh or node._fn is not None or type(grad) is not np.ndarray:  # a numpy scalar is never changed in place
-        node._grad = grad
-    else:
-        node._grad = grad.copy()
-
-
 def _start(root, seed):
     """Begin a backward pass: the nodes to step through, in order, with the root's gradient seeded.
 
     Intermediate nodes start every pass from zero; leaves accumulate across passes.
     """
     if root._fn is None:  # a leaf: nothing to step through, and its gradient accumulates
-        accumulate_grad(root, seed)
+        total = root._grad
+        root._grad = seed if total is None or total is _ZERO_GRAD else total + seed
         return []
     steps = _backward_order(root)
     for node in steps:
@@ -604,20 +587,22 @@ def backward_step(node, contributions=None):
     (`unbroadcast`) and added to its grad. Both `backward()` and `backward_steps()` run this; given a
     list, each addition is also recorded there as a `Contribution`, for the Step a stepper shows.
     """
-    vjps, g, out, attrs, parents = node._fn.vjps, node._grad, node.data, node._attrs, node._prev
-    if callable(vjps):  # one rule for any number of operands (stack, concatenate) takes the index first
-        inputs = [*map(_data, parents)]
-        pairs = [(p, vjps(i, g, out, *inputs, **attrs)) for i, p in enumerate(parents) if p.requires_grad]
-    elif len(parents) == 1:  # unary ops and reductions; direct calls, which cost less than a call with *args
+    op, g, out, attrs, parents = node._fn, node._grad, node.data, node._attrs, node._prev
+    vjps, arity = op.vjps, op.arity
+    if arity == 1:  # unary ops and reductions; direct calls, which cost less than a call with *args
         a = parents[0]
         pairs = ((a, vjps[0](g, out, a.data, **attrs) if attrs else vjps[0](g, out, a.data)),)
-    else:
+    elif arity == 2:
         (a, b), pairs = parents, []  # a parent that needs no gradient (input data, labels) costs nothing
         da, db = a.data, b.data
         if a.requires_grad:
             pairs.append((a, vjps[0](g, out, da, db, **attrs) if attrs else vjps[0](g, out, da, db)))
         if b.requires_grad:
-            pairs.append((b, vjps[1](g, out, da, db, **attrs) if attrs else vjps[1](g, out, da, db)))
+            pairs.append((b, pairs[0][1] if b is a and op.commutative else  # p * p: the same rule twice
+                          vjps[1](g, out, da, db, **attrs) if attrs else vjps[1](g, out, da, db)))
+    else:  # one rule for any number of operands (stack, concatenate) takes the index first
+        inputs = [*map(_data, parents)]
+        pairs = [(p, vjps(i, g, out, *inputs, **attrs)) for i, p in enumerate(parents) if p.requires_grad]
     for parent, grad in pairs:
         data, total = parent.data, parent._grad
         if type(grad) is _SCALAR and type(data) is _SCALAR:
@@ -625,16 +610,23 @@ def backward_step(node, contributions=None):
             parent._grad = grad if total is None or total is _ZERO_GRAD else total + grad
             shape_before = axes = ()
         else:
-            if type(grad) is not np.ndarray:
+            if type(grad) is not _ARRAY:
                 grad = _as_data(grad)
             shape_before, axes = grad.shape, ()
             if shape_before != data.shape:
                 grad, axes = ops.unbroadcast(grad, data.shape)
-            fresh = grad is not g and grad.base is None  # made for this parent alone
-            if (total is None or total is _ZERO_GRAD) and grad.dtype is data.dtype and (fresh or parent._fn):
-                parent._grad = grad  # accumulate_grad's commonest case, without the call
+            if grad.dtype is not data.dtype and grad.dtype != data.dtype:  # mixed precision: a gradient
+                grad = _as_data(grad.astype(data.dtype))  # takes its Value's dtype
+            # the chain rule's +=, out of place: a contribution may be shared (with the Steps a stepper
+            # keeps, or with another node: an add passes its gradient straight on). A first contribution is
+            # kept as it is where it is an intermediate node's or was made for this parent alone; a leaf
+            # otherwise gets a copy of its own, which users and optimisers may change.
+            if total is not None and total is not _ZERO_GRAD:
+                parent._grad = total + grad
+            elif parent._fn is not None or (grad is not g and grad.base is None):
+                parent._grad = grad
             else:
-                accumulate_grad(parent, grad, fresh)
+                parent._grad = grad.copy()
         if contributions is not None:
             contributions.append(Contribution(parent, grad, axes, shape_before))
 

@@ -14,12 +14,15 @@ import numpy as np
 class Op:
     """A primitive: `forward(*inputs, **attrs)`, and for operand i `vjps[i](g, out, *inputs, **attrs)`.
 
-    Ops with any number of operands (stack, concatenate) give one vjp taking the operand's index first.
+    Ops with any number of operands (stack, concatenate) give one vjp taking the operand's index first
+    (their `arity` is None). A `commutative` op's two vjps agree when both operands are one Value (`p * p`),
+    so backward computes that gradient once and passes it on twice.
     """
-    __slots__ = ("name", "forward", "vjps", "formulas")
+    __slots__ = ("name", "forward", "vjps", "formulas", "arity", "commutative")
 
-    def __init__(self, name, forward, vjps, formulas):
+    def __init__(self, name, forward, vjps, formulas, commutative=False):
         self.name, self.forward, self.vjps, self.formulas = name, forward, vjps, formulas
+        self.arity, self.commutative = (len(vjps) if isinstance(vjps, tuple) else None), commutative
 
     def formula(self, i):
         """The rule for operand i, as `grad_i = ...` in terms of g, out and the inputs."""
@@ -78,9 +81,10 @@ def broadcast_axes(shape, grown):
 # Python's operators, not the ufuncs: on arrays `a * b` is np.multiply, and on numpy scalars (0-d Values)
 # it takes numpy's scalar fast path instead of a ufunc call (~0.1 us against ~1 us).
 
-add = Op("+", operator.add, (lambda g, out, a, b: g, lambda g, out, a, b: g), ("g", "g"))
+add = Op("+", operator.add, (lambda g, out, a, b: g, lambda g, out, a, b: g), ("g", "g"), commutative=True)
 sub = Op("-", operator.sub, (lambda g, out, a, b: g, lambda g, out, a, b: -g), ("g", "-g"))
-mul = Op("*", operator.mul, (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a), ("g * b", "g * a"))
+mul = Op("*", operator.mul, (lambda g, out, a, b: g * b, lambda g, out, a, b: g * a), ("g * b", "g * a"),
+         commutative=True)
 div = Op("/", operator.truediv, (lambda g, out, a, b: g / b, lambda g, out, a, b: -g * out / b),
          ("g / b", "-g * a / b**2"))
 neg = Op("neg", operator.neg, (lambda g, out, a: -g,), ("-g",))
@@ -137,7 +141,7 @@ def _maximum_vjp(g, out, a, b):
 
 
 maximum = Op("maximum", np.maximum, (_maximum_vjp, lambda g, out, a, b: _maximum_vjp(g, out, b, a)),
-             ("g * ([a > b] + [a == b] / 2)", "g * ([b > a] + [a == b] / 2)"))
+             ("g * ([a > b] + [a == b] / 2)", "g * ([b > a] + [a == b] / 2)"), commutative=True)
 where = Op("where", lambda a, b, cond: np.where(cond, a, b),
            (lambda g, out, a, b, cond: np.where(cond, g, 0.0), lambda g, out, a, b, cond: np.where(cond, 0.0, g)),
            ("g where cond, else 0", "g where not cond, else 0"))

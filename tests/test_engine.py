@@ -323,6 +323,25 @@ def test_backward_and_backward_steps_run_the_same_step_function_on_the_same_node
         np.testing.assert_array_equal(grads[id(n)], n2.grad)
 
 
+@pytest.mark.parametrize("op", [ops.add, ops.mul, ops.maximum])
+def test_a_commutative_op_on_one_value_twice_gives_it_both_contributions(op, rng):
+    """`p * p` computes its rule once and passes it on twice: the same two contributions as the two rules
+    would give, recorded as two, and a gradient of the parent's own (changing it changes nothing else)."""
+    data = rng.standard_normal((3, 2))
+    p = Value(data)
+    out = tg.engine.apply(op, (p, p))
+    (step,) = list((out * Value(rng.standard_normal((3, 2)))).sum().backward_steps())[2:]  # the op's own step
+    assert [c.parent for c in step.contributions] == [p, p]
+    g, (first, second) = step.grad, [c.grad for c in step.contributions]
+    np.testing.assert_array_equal(first, op.vjps[0](g, out.data, data, data))
+    np.testing.assert_array_equal(second, op.vjps[1](g, out.data, data, data))
+    np.testing.assert_array_equal(p.grad, first + second)
+    before = [c.grad.copy() for c in step.contributions]
+    p.grad *= 2  # a user's in-place change touches p's own array only
+    np.testing.assert_array_equal([c.grad for c in step.contributions], before)
+    assert op.commutative and not ops.sub.commutative and not ops.div.commutative
+
+
 def test_lean_backward_gives_the_leaves_the_same_gradients_and_keeps_no_others(rng):
     state = rng.bit_generator.state
     leaves, root = _mlp_graph(rng)
