@@ -29,7 +29,7 @@ _WHOLE = {"axis": None, "keepdims": False}  # the attributes of a reduction over
 _EXTREMES = (ops.max_, ops.min_)  # reductions with no value on an empty Value
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
 _SCALAR = np.float64  # what a 0-d float64 Value holds (compared by type, on the scalar fast paths)
-_ARRAY = np.ndarray
+_ARRAY = np.ndarray  # compared by type on the hot paths (a global, not an attribute of np)
 _DATA = (np.ndarray, np.floating)  # what an op's output may already be: an array, or a 0-d result as a scalar
 _ZERO_GRAD = np.zeros(())  # `p.grad = 0` stores this marker (compared by identity), never an array of zeros
 _ZERO_GRAD.flags.writeable = False
@@ -119,7 +119,7 @@ def _unary_method(op):
 
 def _node(data, op, parents, attrs=_NO_ATTRS):
     """The op's output as a Value; op and parents are recorded only if a gradient can flow back to a parent."""
-    if type(data) is not np.ndarray:
+    if type(data) is not _ARRAY:
         if type(data) is not _SCALAR:
             data = _as_data(data)
     elif not data.ndim:
@@ -239,13 +239,16 @@ class Value:
         contribution instead of adding it to zeros; reading `p.grad` still gives zeros of p's shape.
         Unlike None, an assigned zero is a gradient: an optimiser still steps the parameter.
         """
-        if value is None:
+        if type(value) is _ARRAY:  # `p.grad = np.zeros_like(p.data)`, as a student writes it
+            array = value
+        elif value is None:
             self._grad = None
             return
-        if isinstance(value, (int, float)) and value == 0:
+        elif isinstance(value, (int, float)) and value == 0:
             self._grad = _ZERO_GRAD
             return
-        array = np.asarray(value.data if isinstance(value, Value) else value)
+        else:
+            array = np.asarray(value.data if isinstance(value, Value) else value)
         if array.shape != self.data.shape:  # `p.grad = np.zeros_like(p.data)` skips np.broadcast_to's Python
             try:
                 array = np.broadcast_to(array, self.data.shape)
