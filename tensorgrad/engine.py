@@ -90,17 +90,14 @@ def _lift(other, like):
     """
     if isinstance(other, Value):
         return other
-    if isinstance(other, _NUMBER):
-        return _leaf(like.data.dtype.type(other), like.requires_grad)
+    if isinstance(other, _NUMBER):  # a leaf around the number, without __init__'s checks of user data
+        data = like.data
+        out = _new_value(Value)
+        out.data = _SCALAR(other) if type(data) is _SCALAR else data.dtype.type(other)
+        out._grad, out._prev, out._fn, out._attrs = None, (), None, None
+        out.label, out.requires_grad = "", like.requires_grad
+        return out
     return Value(other, requires_grad=like.requires_grad)
-
-
-def _leaf(data, requires_grad):
-    """A leaf around float data already checked, without __init__'s checks (a number lifted by `c + 1`)."""
-    out = _new_value(Value)
-    out.data, out._grad, out._prev, out._fn, out._attrs = data, None, (), None, None
-    out.label, out.requires_grad = "", requires_grad
-    return out
 
 
 def apply(op, parents, attrs=_NO_ATTRS):
