@@ -29,6 +29,7 @@ _WHOLE = {"axis": None, "keepdims": False}  # the attributes of a reduction over
 _EXTREMES = (ops.max_, ops.min_)  # reductions with no value on an empty Value
 _NUMBER = (int, float, np.integer, np.floating)  # scalars that take the dtype of the Value they meet
 _SCALAR = np.float64  # what a 0-d float64 Value holds (compared by type, on the scalar fast paths)
+_ONE = _SCALAR(1)
 _ARRAY = np.ndarray  # compared by type on the hot paths (a global, not an attribute of np)
 _DATA = (np.ndarray, np.floating)  # what an op's output may already be: an array, or a 0-d result as a scalar
 _ZERO_GRAD = np.zeros(())  # `p.grad = 0` stores this marker (compared by identity), never an array of zeros
@@ -412,6 +413,8 @@ class Value:
             raise ValueError("backward() on a Value that needs no gradient: it was made under no_grad() "
                              "or only from requires_grad=False data")
         if grad is None:
+            if type(self.data) is _SCALAR:  # a loss: one number (immutable, so one shared 1.0 serves every pass)
+                return _ONE
             if not self.data.shape:
                 return self.data.dtype.type(1)
             seed = np.empty(self.data.shape, self.data.dtype)

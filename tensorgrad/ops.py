@@ -196,7 +196,7 @@ def _extreme_vjp(g, out, a, axis, keepdims):
 
 def _sum_vjp(g, out, a, axis, keepdims):
     """g copied along the summed axes, into a fresh array (np.broadcast_to's Python overhead costs more)."""
-    grad = np.empty(a.shape, dtype=g.dtype)
+    grad = np.empty_like(a)  # in a's dtype, which its gradient takes
     if axis is None and not keepdims:
         grad.fill(g)  # g is one number: the cheapest copy of all
     else:
@@ -205,7 +205,7 @@ def _sum_vjp(g, out, a, axis, keepdims):
 
 
 # np.add.reduce is what np.sum and np.mean run, minus their Python-level dispatch (a few us a call)
-sum_ = Op("sum", lambda a, axis, keepdims: np.add.reduce(a, axis=axis, keepdims=keepdims), (_sum_vjp,),
+sum_ = Op("sum", lambda a, axis, keepdims: np.add.reduce(a, axis, None, None, keepdims), (_sum_vjp,),
           ("g copied along the summed axes",))
 mean = Op("mean", lambda a, axis, keepdims: np.add.reduce(a, axis=axis, keepdims=keepdims) / _count(a, axis),
           (lambda g, out, a, axis, keepdims: _sum_vjp(g / _count(a, axis), out, a, axis, keepdims),),
