@@ -207,7 +207,7 @@ def _sum_vjp(g, out, a, axis, keepdims):
 # np.add.reduce is what np.sum and np.mean run, minus their Python-level dispatch (a few us a call)
 sum_ = Op("sum", lambda a, axis, keepdims: np.add.reduce(a, axis, None, None, keepdims), (_sum_vjp,),
           ("g copied along the summed axes",))
-mean = Op("mean", lambda a, axis, keepdims: np.add.reduce(a, axis=axis, keepdims=keepdims) / _count(a, axis),
+mean = Op("mean", lambda a, axis, keepdims: np.add.reduce(a, axis, None, None, keepdims) / _count(a, axis),
           (lambda g, out, a, axis, keepdims: _sum_vjp(g / _count(a, axis), out, a, axis, keepdims),),
           ("g / n copied along the averaged axes",))
 max_ = Op("max", lambda a, axis, keepdims: np.max(a, axis=axis, keepdims=keepdims), (_extreme_vjp,),
