@@ -231,8 +231,9 @@ class BackwardStepper:
         """Go to step target(current step) and redraw, as one action.
 
         A kernel may handle the widget's messages on two threads at once: ipykernel 7 runs a comm's
-        messages on the subshell of the frontend's last message to it, so in JupyterLab and Notebook 7
-        the buttons are heard on the main shell and the arrow keys and the slider on a comm subshell.
+        messages on the subshell of the message it was handling when it last published on that comm, so
+        in JupyterLab and Notebook 7 the buttons are heard on the main shell and the graph's keys and node
+        clicks on a comm subshell.
         Unlocked, two such actions read the same step (one is lost) or redraw out of order (the panel
         shows an older step than the model holds). Reentrant: the slider's observer runs inside.
         """
