@@ -1,7 +1,10 @@
 """What the browser tests need: Debian's Chromium under Playwright, and Voila / JupyterLab servers.
 
 Servers listen on 127.0.0.1 on a free port, without a token, and are stopped whatever happens. They
-run with no Graphviz `dot` on their PATH: drawings are laid out in the browser.
+run with no Graphviz `dot` on their PATH: drawings are laid out in the browser. Their kernels talk over
+Unix sockets (`ipc`), not TCP: a kernel's TCP ports are picked free and bound a moment later, and another
+socket taking one in between (jupyter_client issue 487) kills the kernel on every restart, since a restart
+reuses the ports; the page then waits for ever.
 Playwright's own browser downloads are never used: it drives /usr/bin/chromium.
 """
 import contextlib
@@ -24,9 +27,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 SERVER_LOGS = {}  # base URL -> the log of the server (and of its kernels: they write to its stderr)
 # What a kernel writes when it drops or fails a message the page sent: a comm message routed to a subshell that
-# is gone (ipykernel 7: "Cannot handle comm_msg ...: Unknown subshell_id"), a handler that raised, a bad message.
+# is gone (ipykernel 7: "Cannot handle comm_msg ...: Unknown subshell_id"), a handler that raised, a bad message;
+# or a kernel that died starting (the page then waits for a kernel that never comes).
 KERNEL_TROUBLE = re.compile(r"Cannot handle|Unknown subshell|Invalid [Mm]essage|Exception (in|opening)|Traceback|"
-                            r"No such comm")
+                            r"No such comm|Kernel died|restart failed|Address already in use")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -75,8 +79,8 @@ def server(args, ready_path, log_name):
     log = open(ARTIFACTS / f"{log_name}.log", "w")
     env = without_dot()  # kernels import this checkout's packages (tensorgrad, and bench for the benchmark)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    process = subprocess.Popen([sys.executable, "-m", *args, f"--port={port}"], stdout=log,
-                               stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    process = subprocess.Popen([sys.executable, "-m", *args, f"--port={port}", "--KernelManager.transport=ipc"],
+                               stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     SERVER_LOGS[base] = log.name
     try:
@@ -110,8 +114,13 @@ def keep_server_log(base, name):
 
 
 def voila(notebook):
-    """Serve one notebook as an app, as a teacher would with `voila notebooks/NAME.ipynb`."""
-    return server(["voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1"], "/", "voila-" + notebook.stem)
+    """Serve one notebook as an app, as a teacher would with `voila notebooks/NAME.ipynb`.
+
+    Readiness is asked of a static file: asking for the page would start a kernel running the whole notebook
+    beside the test's own, doubling the load and the kernel starts.
+    """
+    return server(["voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1"], "/voila/static/voila.js",
+                  "voila-" + notebook.stem)
 
 
 def jupyterlab(root_dir, app="jupyterlab"):
