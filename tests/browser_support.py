@@ -71,29 +71,48 @@ def _wait_until_ready(url, process, timeout=90):
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def _start(args, ready_path, log_path, env, attempts=3):
+    """The server's process and base URL. A port picked free can be taken before the server binds it (say, as
+    the local end of a browser's connection): the server, told not to wander to another port, then exits
+    saying so, and is started again on another free port."""
+    for _ in range(attempts):
+        port = free_port()
+        with open(log_path, "w") as log:
+            process = subprocess.Popen([sys.executable, "-m", *args, f"--port={port}",
+                                        "--KernelManager.transport=ipc"],
+                                       stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_ready(base + ready_path, process)
+            return process, base
+        except BaseException:
+            _stop(process)
+            if "already in use" not in pathlib.Path(log_path).read_text(errors="replace"):
+                raise
+    raise RuntimeError(f"{attempts} free ports in a row were taken before the server could bind them")
+
+
 @contextlib.contextmanager
 def server(args, ready_path, log_name):
     """Start a Jupyter server command on a free port; yield its base URL; always stop it."""
-    port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / f"{log_name}.log", "w")
     env = without_dot()  # kernels import this checkout's packages (tensorgrad, and bench for the benchmark)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    process = subprocess.Popen([sys.executable, "-m", *args, f"--port={port}", "--KernelManager.transport=ipc"],
-                               stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    SERVER_LOGS[base] = log.name
+    process, base = _start(args, ready_path, ARTIFACTS / f"{log_name}.log", env)
+    SERVER_LOGS[base] = str(ARTIFACTS / f"{log_name}.log")
     try:
-        _wait_until_ready(base + ready_path, process)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+        _stop(process)
+
+
+def _stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def kernel_trouble(base):
@@ -119,13 +138,14 @@ def voila(notebook):
     Readiness is asked of a static file: asking for the page would start a kernel running the whole notebook
     beside the test's own, doubling the load and the kernel starts.
     """
-    return server(["voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1"], "/voila/static/voila.js",
+    return server(["voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
+                  "/voila/static/voila.js",
                   "voila-" + notebook.stem)
 
 
 def jupyterlab(root_dir, app="jupyterlab"):
     """JupyterLab (or app="notebook": Notebook 7) on `root_dir`, no token, the app object exposed to tests."""
-    return server([app, "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
+    return server([app, "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
                    "--IdentityProvider.token=", "--ServerApp.password=", "--expose-app-in-browser",
                    f"--ServerApp.root_dir={root_dir}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
                    "jupyterlab.NeverCheckForUpdate"], "/api", app)
