@@ -2,11 +2,13 @@
 
 Not part of CI: a flaky browser test fails only now and then, so one green run proves little. Each run
 is a fresh pytest process (fresh servers, kernels and browser); its JUnit report goes to
-test-artifacts/stress/run-<k>.xml, and any failure's screenshot to test-artifacts/ as usual.
+test-artifacts/stress/run-<k>.xml, and what a failing test keeps (its screenshot, kernel traffic and server
+log) to test-artifacts/stress/run-<k>/, so that a later run of the same test does not write over it.
 Extra arguments go to pytest (`-k voila`, `-x`). Exit status 1 if any run failed.
 """
 import collections
 import pathlib
+import shutil
 import subprocess
 import sys
 import time
@@ -22,6 +24,14 @@ def failures(report):
             if case.find("failure") is not None or case.find("error") is not None]
 
 
+def keep_failures(names, since, into):
+    """Move what the failing tests kept in test-artifacts/ during this run into its own folder."""
+    for path in (ROOT / "test-artifacts").iterdir():
+        if path.is_file() and path.stat().st_mtime >= since and any(path.name.startswith(n) for n in names):
+            into.mkdir(exist_ok=True)
+            shutil.move(path, into / path.name)
+
+
 def main(argv):
     if not argv or not argv[0].isdigit() or int(argv[0]) < 1:
         sys.exit("usage: python scripts/stress_browser.py N [pytest arguments]")
@@ -32,13 +42,14 @@ def main(argv):
     passed = 0
     for k in range(1, runs + 1):
         report = out / f"run-{k}.xml"
-        started = time.monotonic()
+        started, since = time.monotonic(), time.time()
         result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
                                  *TESTS, *extra], cwd=ROOT, capture_output=True, text=True)
         bad = failures(report) if report.exists() else []
         if result.returncode not in (0, 5) and not bad:  # 5: nothing collected (-k matched nothing)
             bad = [f"pytest exited with {result.returncode}"]
         failed.update(bad)
+        keep_failures([test.rsplit("::", 1)[-1] for test in bad], since, out / f"run-{k}")
         passed += not bad
         summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
         print(f"run {k}/{runs}: {'passed' if not bad else 'FAILED ' + ', '.join(bad)} "
