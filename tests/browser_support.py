@@ -98,12 +98,14 @@ def server(args, ready_path, log_name):
     ARTIFACTS.mkdir(exist_ok=True)
     env = without_dot()  # kernels import this checkout's packages (tensorgrad, and bench for the benchmark)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    process, base = _start(args, ready_path, ARTIFACTS / f"{log_name}.log", env)
-    SERVER_LOGS[base] = str(ARTIFACTS / f"{log_name}.log")
-    try:
-        yield base
-    finally:
-        _stop(process)
+    with tempfile.TemporaryDirectory() as home:  # JupyterLab's user settings and workspaces: see jupyterlab()
+        env["JUPYTERLAB_SETTINGS_DIR"], env["JUPYTERLAB_WORKSPACES_DIR"] = home + "/settings", home + "/workspaces"
+        process, base = _start(args, ready_path, ARTIFACTS / f"{log_name}.log", env)
+        SERVER_LOGS[base] = str(ARTIFACTS / f"{log_name}.log")
+        try:
+            yield base
+        finally:
+            _stop(process)
 
 
 def _stop(process):
@@ -144,7 +146,10 @@ def voila(notebook):
 
 
 def jupyterlab(root_dir, app="jupyterlab"):
-    """JupyterLab (or app="notebook": Notebook 7) on `root_dir`, no token, the app object exposed to tests."""
+    """JupyterLab (or app="notebook": Notebook 7) on `root_dir`, no token, the app object exposed to tests.
+
+    Each server starts with no saved workspace or user settings, as on a fresh machine: a workspace saved by an
+    earlier test would reopen that test's notebook, gone with its folder."""
     return server([app, "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
                    "--IdentityProvider.token=", "--ServerApp.password=", "--expose-app-in-browser",
                    f"--ServerApp.root_dir={root_dir}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
@@ -223,6 +228,27 @@ class KernelTraffic:
     def keep(self, name):
         ARTIFACTS.mkdir(exist_ok=True)
         (ARTIFACTS / f"{name}-kernel.log").write_text("\n".join(self.lines) + "\n")
+
+
+def first_stepper(page):
+    """The open notebook's first stepper in JupyterLab or Notebook 7, its cell made the active one and scrolled to
+    (the windowed notebook leaves out cells it does not show), once drawn.
+
+    Activating the cell first is what makes a click on the stepper reach it: a click that activates a cell makes
+    JupyterLab 4's windowed notebook scroll that cell into view from its estimated cell heights, and now and then
+    (in about one run in ten) it scrolls thousands of pixels away between the mouse's press and its release, so
+    the click lands on another cell (the upstream family of jupyterlab/jupyterlab#15968 and #14106). A click in the
+    cell that is already active scrolls nothing."""
+    page.wait_for_function("""() => {
+        const notebook = window.jupyterapp.shell.currentWidget.content;
+        const i = notebook.widgets.findIndex(cell => cell.node.querySelector('.tensorgrad-stepper'));
+        if (i < 0) return false;
+        notebook.activeCellIndex = i;
+        notebook.scrollToItem(i, 'start');
+        return true; }""")
+    stepper = page.locator(".tensorgrad-stepper").first
+    stepper.locator(".tg-graphview[data-drawn]").wait_for()
+    return stepper
 
 
 def keep_screenshot(page, name):

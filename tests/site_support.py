@@ -102,17 +102,3 @@ def run_all_from_the_run_menu(page):
     page.wait_for_function(f"""() => {{ const s = ({NOTEBOOK_STATE})();
         return s && (s.errors.length || (s.kernel === 'idle' && s.done === s.cells)); }}""")
     return page.evaluate(f"({NOTEBOOK_STATE})()")
-
-
-def first_stepper(page):
-    """The notebook's first stepper, scrolled to (JupyterLab hides the cells it does not show), once drawn."""
-    page.wait_for_function("""() => {
-        const notebook = window.jupyterapp.shell.currentWidget.content;
-        const i = notebook.widgets.findIndex(cell => cell.node.querySelector('.tensorgrad-stepper'));
-        if (i < 0) return false;
-        notebook.activeCellIndex = i;
-        notebook.scrollToItem(i, 'start');
-        return true; }""")
-    stepper = page.locator(".tensorgrad-stepper").first
-    stepper.locator(".tg-graphview[data-drawn]").wait_for()
-    return stepper

@@ -10,8 +10,8 @@ import urllib.parse
 
 import pytest
 
-from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, KernelTraffic, chromium_path, jupyterlab, keep_screenshot,
-                             keep_server_log, kernel_trouble, notebook_of, screenshot_on_failure, voila)
+from browser_support import (ARTIFACTS, CHROMIUM_ARGS, ROOT, KernelTraffic, chromium_path, first_stepper, jupyterlab,
+                             keep_screenshot, keep_server_log, kernel_trouble, notebook_of, screenshot_on_failure, voila)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 NOTEBOOKS = ROOT / "notebooks"
@@ -227,8 +227,7 @@ def test_stepper_in_jupyter_without_dot(page, tmp_path, app, url):
     with jupyterlab(tmp_path, app) as base:
         state = run_notebook_in(page, base, url + "03_stepping_through_backward.ipynb")
         assert state["errors"] == []
-        stepper(page).scroll_into_view_if_needed()
-        stepper(page).locator(".tg-graphview[data-drawn]").wait_for()
+        first_stepper(page)  # its cell made active first: see there
         for k in (1, 2, 3):
             stepper(page).get_by_role("button", name="next").click()
             wait_for_step(page, k)

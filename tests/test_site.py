@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
-from browser_support import ROOT, screenshot_on_failure
-from site_support import (LAB_NOTEBOOK, TIMEOUT, build_site, first_stepper, offline_browser, run_all_from_the_run_menu,
+from browser_support import ROOT, first_stepper, screenshot_on_failure
+from site_support import (LAB_NOTEBOOK, TIMEOUT, build_site, offline_browser, run_all_from_the_run_menu,
                           screenshot, serve)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
