@@ -85,9 +85,11 @@ def _start(args, ready_path, log_path, env, attempts=3):
         try:
             _wait_until_ready(base + ready_path, process)
             return process, base
-        except BaseException:
+        except BaseException as error:
             _stop(process)
-            if "already in use" not in pathlib.Path(log_path).read_text(errors="replace"):
+            exited_for_its_port = isinstance(error, RuntimeError) and "already in use" in log_path.read_text(
+                errors="replace")
+            if not exited_for_its_port:
                 raise
     raise RuntimeError(f"{attempts} free ports in a row were taken before the server could bind them")
 
@@ -100,8 +102,9 @@ def server(args, ready_path, log_name):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory() as home:  # JupyterLab's user settings and workspaces: see jupyterlab()
         env["JUPYTERLAB_SETTINGS_DIR"], env["JUPYTERLAB_WORKSPACES_DIR"] = home + "/settings", home + "/workspaces"
-        process, base = _start(args, ready_path, ARTIFACTS / f"{log_name}.log", env)
-        SERVER_LOGS[base] = str(ARTIFACTS / f"{log_name}.log")
+        log_path = ARTIFACTS / f"{log_name}.log"
+        process, base = _start(args, ready_path, log_path, env)
+        SERVER_LOGS[base] = str(log_path)
         try:
             yield base
         finally:
@@ -141,8 +144,7 @@ def voila(notebook):
     beside the test's own, doubling the load and the kernel starts.
     """
     return server(["voila", str(notebook), "--no-browser", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0"],
-                  "/voila/static/voila.js",
-                  "voila-" + notebook.stem)
+                  "/voila/static/voila.js", "voila-" + notebook.stem)
 
 
 def jupyterlab(root_dir, app="jupyterlab"):

@@ -227,14 +227,14 @@ def test_stepper_in_jupyter_without_dot(page, tmp_path, app, url):
     with jupyterlab(tmp_path, app) as base:
         state = run_notebook_in(page, base, url + "03_stepping_through_backward.ipynb")
         assert state["errors"] == []
-        first_stepper(page)  # its cell made active first: see there
+        st = first_stepper(page)  # its cell made active first: see there
         for k in (1, 2, 3):
-            stepper(page).get_by_role("button", name="next").click()
+            st.get_by_role("button", name="next").click()
             wait_for_step(page, k)
-            step_in_view(stepper(page), k)
-        assert stepper(page).locator("[data-node].tg-done").count() >= 3
+            step_in_view(st, k)
+        assert st.locator("[data-node].tg-done").count() >= 3
         active = page.evaluate(ACTIVE_CELL)
-        arrows_step(page, stepper(page), 3)
+        arrows_step(page, st, 3)
         assert page.evaluate(ACTIVE_CELL) == active  # the notebook's own arrow shortcuts did not run
         assert page.traffic.errors == []  # nothing the page sent raised in the kernel
         assert kernel_trouble(base) == []  # and the kernel dropped none of it (say, to a subshell that is gone)
