@@ -9,6 +9,8 @@ import itertools
 
 import numpy as np
 
+from .ops import broadcast_axes
+
 NOT_ATTEMPTED = "not attempted"
 PASSED = "passed"
 FAILED = "failed"
@@ -56,12 +58,15 @@ def as_answer_array(answer, what):
     return array
 
 
-def diagnose(answer, expected, what, *, unreduced=None, mistakes=()):
+def diagnose(answer, expected, what, *, unreduced=None, mistakes=(), batch=None):
     """Raise Mistake naming what is wrong with `answer` (an array) against `expected`; return if right.
 
     `unreduced` is the array before the reduction the exercise asks for (summing it over the right axes
     gives `expected`): with it, a sum over the wrong axes and an unreduced answer are recognised.
     `mistakes` are (array, message) pairs: answers known to come from one particular slip.
+    `batch` is the batch size where axis 0 runs over the samples (of `unreduced`, or of `expected`
+    itself): a factor or an axis of that size is then named as the batch's, and an answer right for
+    one sample only is recognised.
     """
     answer = as_answer_array(answer, what)
     expected = np.asarray(expected, dtype=float)
@@ -72,16 +77,19 @@ def diagnose(answer, expected, what, *, unreduced=None, mistakes=()):
         if wrong.shape == answer.shape and _close(answer, wrong):
             raise Mistake(f"{what}: {message}")
     if answer.shape != expected.shape:
-        raise Mistake(f"{what}: {_shape_mistake(answer, expected, unreduced)}")
+        raise Mistake(f"{what}: {_shape_mistake(answer, expected, unreduced, batch)}")
     if expected.ndim == 2 and expected.shape[0] == expected.shape[1] and _close(answer, expected.T):
         raise Mistake(f"{what}: transposed: rows and columns are swapped")
     if _close(answer, -expected):
         raise Mistake(f"{what}: sign flipped: check which way each term pulls")
     if unreduced is not None and (axes := _reduced_over(answer, np.asarray(unreduced, float), expected)):
         raise Mistake(f"{what}: {axes}")
+    if batch and batch > 1 and (one := _one_sample(answer, expected, unreduced, batch)):
+        raise Mistake(f"{what}: {one}")
     factor = _factor(answer, expected)
     if factor:
-        raise Mistake(f"{what}: off by a factor of {factor}: a mean where a sum belongs, or the other way round?")
+        whose = " (the batch size)" if factor == batch else ""
+        raise Mistake(f"{what}: off by a factor of {factor}{whose}: a mean where a sum belongs, or the other way round?")
     raise Mistake(f"{what}: right shape {expected.shape}, wrong values")
 
 
@@ -89,23 +97,52 @@ def _close(a, b):
     return bool(np.allclose(a, b, rtol=1e-6, atol=1e-8))
 
 
-def _shape_mistake(answer, expected, unreduced):
+def _shape_mistake(answer, expected, unreduced, batch):
     if answer.ndim == 2 and answer.shape == expected.shape[::-1] and _close(answer.T, expected):
         return f"transposed: expected shape {expected.shape}, got {answer.shape}"
     if unreduced is not None:
         unreduced = np.asarray(unreduced, dtype=float)
         if answer.shape == unreduced.shape:
-            return (f"broadcast not undone: expected shape {expected.shape}, got {answer.shape}; "
-                    "sum over the axes that broadcasting added")
+            return _not_undone(answer, expected, batch)
         if wrong := _reduced_over(answer, unreduced, expected):
             return f"{wrong}; expected shape {expected.shape}"
     try:
         if np.broadcast_shapes(expected.shape, answer.shape) == answer.shape and answer.size > expected.size:
-            return (f"broadcast not undone: expected shape {expected.shape}, got {answer.shape}; "
-                    "sum over the axes that broadcasting added")
+            return _not_undone(answer, expected, batch)
     except ValueError:
         pass
     return f"wrong shape: expected shape {expected.shape}, got {answer.shape}"
+
+
+def _not_undone(answer, expected, batch):
+    """The broadcast-not-undone message, naming the axes to sum (axis 0 as the batch's, where it is)."""
+    axes = broadcast_axes(expected.shape, answer.shape)
+    if axes == (0,):
+        where = "axis 0" + (" (the batch axis)" if answer.shape[0] == batch else "")
+    else:
+        where = f"axes {axes}" if axes else "the axes that broadcasting added"
+    return f"broadcast not undone: expected shape {expected.shape}, got {answer.shape}; sum over {where}"
+
+
+def _one_sample(answer, expected, unreduced, batch):
+    """Words for an answer that is right for one sample of the batch only, or ''.
+
+    Either one sample's share of a summed gradient (as it is, or as that sample's own loss gives it,
+    `batch` times larger), or a per-sample gradient right in one row only.
+    """
+    if unreduced is not None:
+        unreduced = np.asarray(unreduced, dtype=float)
+        if unreduced.ndim and unreduced.shape[0] == batch and unreduced.shape[1:] == answer.shape:
+            for k, share in enumerate(unreduced):
+                if _close(answer, share) or _close(answer, batch * share):
+                    return (f"that is the gradient of one sample (sample {k}) only: every sample of the batch "
+                            "adds its share")
+    if expected.ndim and expected.shape[0] == batch:
+        right = [k for k in range(batch) if _close(answer[k], expected[k])]
+        if len(right) == 1:
+            return (f"right for sample {right[0]} only (row {right[0]}): the other {batch - 1} rows are wrong; "
+                    "is something done for one sample where it should be done for every row?")
+    return ""
 
 
 def _reduced_over(answer, unreduced, expected):
