@@ -13,8 +13,9 @@ import numpy as np
 
 from . import losses, ops
 from .check_backward import judge, record
+from .check_grads import check_grads
 from .engine import Value
-from .feedback import Mistake, NotAttempted, as_answer_array, call_student, check, diagnose, is_placeholder
+from .feedback import NOT_ATTEMPTED, Mistake, NotAttempted, as_answer_array, call_student, check, diagnose, is_placeholder
 
 ACCURACY_GOAL = 0.9  # notebook 7: the narrowest hidden layer that classifies the circles this well
 
@@ -387,3 +388,160 @@ def micrograd_tanh(Value, cases=5, seed=0):
 def micrograd_backward(Value, cases=5, seed=0):
     """Value.backward: after it, every node holds what one pass in reverse topological order gives."""
     return judge_micrograd("backward", micrograd_answers(Value, "backward", cases, seed))
+
+
+# ---- notebook 11: backprop by hand on tensors -------------------------------------------------------
+
+class MLPBatch:
+    """A fresh random batch through notebook 11's network, in tensorgrad, every tensor labelled.
+
+    pre = X @ W1 + b1, h = tanh(pre), logits = h @ W2 + b2, loss = cross_entropy(logits, labels). The
+    sizes are drawn too (all different, so a shape tells which axis is which) and `grads` holds
+    backward's answers, handed to the student's function as the upstream gradients it starts from.
+    """
+
+    def __init__(self, rng):
+        n, d, hidden, classes = (int(k) for k in rng.permutation(np.arange(3, 9))[:4])
+        self.X = rng.normal(size=(n, d))
+        self.labels = rng.integers(0, classes, size=n)
+        self.params = [rng.normal(size=(d, hidden)), rng.normal(size=hidden),
+                       rng.normal(size=(hidden, classes)), rng.normal(size=classes)]
+        self.loss, self.values = mlp_forward(self.X, self.labels, *self.params)
+        self.loss.backward()
+        self.grads = {name: v.grad.copy() for name, v in self.values.items() if v.requires_grad}
+        for v in self.values.values():
+            v.grad = None
+
+
+def mlp_forward(X, labels, W1, b1, W2, b2):
+    """Notebook 11's network on arrays: (loss, {name: Value}) with every tensor named as in the notebook."""
+    values = {"X": Value(X, requires_grad=False)}
+    values.update((name, Value(array)) for name, array in zip(("W1", "b1", "W2", "b2"), (W1, b1, W2, b2)))
+    values["pre"] = values["X"] @ values["W1"] + values["b1"]
+    values["h"] = values["pre"].tanh()
+    values["logits"] = values["h"] @ values["W2"] + values["b2"]
+    loss = losses.cross_entropy(values["logits"], labels)
+    values["loss"] = loss
+    for name, v in values.items():
+        v.label = name
+    return loss, values
+
+
+class BackpropCheck(FunctionCheck):
+    """A notebook-11 exercise: the student's function gets arrays of a fresh MLPBatch and returns gradients,
+    which `check_grads` judges at the graph's own tensors, in backward order.
+
+    `args(batch)` gives the function's arguments, `named(answer)` its answer as {tensor name: array}
+    (raising Mistake when it has the wrong form), and `slips(batch)` {tensor name: [(array, message)]}
+    the answers known to come from one slip.
+    """
+
+    def __init__(self, args, named, slips, success, doc=None):
+        super().__init__(None, None, success, doc)
+        self.args, self.named, self.slips = args, named, slips
+
+    def batches(self, cases, seed):
+        rng = np.random.default_rng(seed)
+        return [MLPBatch(rng) for _ in range(cases)]
+
+    def inputs(self, cases, seed):
+        return [self.args(batch) for batch in self.batches(cases, seed)]
+
+    def feedback(self, fn, cases=5, seed=0):
+        def run():
+            if is_placeholder(fn):
+                raise NotAttempted
+            for batch in self.batches(cases, seed):
+                answers = self.named(call_student(fn, *self.args(batch)))
+                slips = self.slips(batch)
+                report = check_grads(batch.loss, {batch.values[k]: a for k, a in answers.items()},
+                                     mistakes={batch.values[k]: m for k, m in slips.items()})
+                if report.status == NOT_ATTEMPTED:
+                    raise NotAttempted
+                if not report.ok:
+                    raise Mistake(report.message)
+        return check(run, self.success.format(cases=cases))
+
+
+def _backprop_check(build):
+    """`build()` returns (args, named, slips, success message with a {cases} field): a BackpropCheck."""
+    return BackpropCheck(*build(), doc=build.__doc__)
+
+
+def _returns(names):
+    """`named` for a function that returns one array per name (a tuple when there are several)."""
+    def named(answer):
+        if len(names) == 1:
+            return {names[0]: answer}
+        if not isinstance(answer, (tuple, list)) or len(answer) != len(names):
+            raise Mistake(f"return {len(names)} arrays, in this order: " + ", ".join(f"d{n}" for n in names))
+        return dict(zip(names, answer))
+    return named
+
+
+def _softmax(logits):
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@_backprop_check
+def dlogits():
+    """fn(logits, labels) -> dloss/dlogits for the mean softmax cross-entropy."""
+    def slips(batch):
+        p, n = _softmax(batch.values["logits"].data), len(batch.labels)
+        return {"logits": [(p / n, "that is the softmax alone: the true class's -log also pulls, subtract 1 at "
+                                   "each row's label"),
+                           (_softmax(batch.values["logits"].data.T).T / n + batch.grads["logits"] - p / n,
+                            "softmax over the wrong axis: each row (one sample) sums to 1")]}
+
+    return (lambda b: (b.values["logits"].data.copy(), b.labels.copy()), _returns(["logits"]), slips,
+            "dlogits = (softmax - onehot) / N: every row pulls its true class up, the others down, the batch "
+            "mean shares it out (checked by check_grads on {cases} random batches)")
+
+
+@_backprop_check
+def linear_backward():
+    """fn(x, W, dout) -> (dW, db, dx) for out = x @ W + b, given dout (checked at the network's second layer)."""
+    def named(answer):
+        dW, db, dx = _returns(["W", "b", "x"])(answer).values()
+        return {"W2": dW, "b2": db, "h": dx}
+
+    return (lambda b: (b.values["h"].data.copy(), b.values["W2"].data.copy(), b.grads["logits"].copy()), named,
+            lambda b: {},
+            "dW = x.T @ dout and db = dout summed over the batch (each sample adds its share), dx = dout @ W.T "
+            "(checked by check_grads at the second layer of {cases} random batches)")
+
+
+@_backprop_check
+def tanh_backward():
+    """fn(h, dh) -> dpre for h = tanh(pre), given dh."""
+    def slips(batch):
+        h, dh = batch.values["h"].data, batch.grads["h"]
+        return {"pre": [((1 - h) * dh, "1 - h is not tanh's slope: h enters its derivative squared"),
+                        (1 - h**2, "the chain rule multiplies the local derivative by the upstream gradient dh"),
+                        (dh, "the local derivative is missing: tanh scales dh by 1 - h**2"),
+                        ((1 - np.arctanh(np.clip(h, -1 + 1e-12, 1 - 1e-12))**2) * dh,
+                         "1 - pre**2 uses tanh's input: the derivative is 1 - tanh(pre)**2, its output squared")]}
+
+    return (lambda b: (b.values["h"].data.copy(), b.grads["h"].copy()), _returns(["pre"]), slips,
+            "dpre = (1 - h**2) * dh: tanh's slope, written with its output, times the upstream gradient "
+            "(checked by check_grads on {cases} random batches)")
+
+
+BACKWARD_PASS_TENSORS = ("logits", "W2", "b2", "h", "pre", "W1", "b1")
+
+
+def _whole_pass(answer):
+    if not isinstance(answer, dict):
+        raise Mistake(f"return a dict of gradients keyed by tensor name: {', '.join(BACKWARD_PASS_TENSORS)}")
+    if missing := [k for k in BACKWARD_PASS_TENSORS if k not in answer]:
+        raise Mistake(f"the gradient of {', '.join(map(repr, missing))} is missing from the dict")
+    return {k: answer[k] for k in BACKWARD_PASS_TENSORS}
+
+
+@_backprop_check
+def backward_pass():
+    """fn(X, labels, W1, b1, W2, b2) -> {tensor name: gradient} for the whole network, from the loss down."""
+    return (lambda b: (b.X.copy(), b.labels.copy(), *(p.copy() for p in b.params)), _whole_pass, lambda b: {},
+            "every gradient of the network, from dlogits down to dW1 and db1, agrees with backward() "
+            "(checked by check_grads on {cases} random batches)")

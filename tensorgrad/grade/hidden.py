@@ -210,6 +210,10 @@ HIDDEN = {
     "nb10-add-mul": Micrograd("add_mul"),
     "nb10-tanh": Micrograd("tanh"),
     "nb10-backward": Micrograd("backward"),
+    "nb11-dlogits": Function("softmax_ce_backward", exercises.dlogits),
+    "nb11-linear": Function("linear_backward", exercises.linear_backward),
+    "nb11-tanh": Function("tanh_backward", exercises.tanh_backward),
+    "nb11-backward": Function("backward_pass", exercises.backward_pass),
 }
 
 
