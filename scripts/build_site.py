@@ -218,7 +218,7 @@ def landing_page(notebooks):
                  f'<a href="lab/index.html?path=student/{path.name}">student version</a>']
         if app:
             links.append(f'<a href="voici/render/{path.stem}.html">open as an app</a>')
-        rows.append(f"<li><h2>{html.escape(title)}</h2><p>{_markdown_inline(paragraph)}</p>"
+        rows.append(f"<li><h2>{html.escape(title)}</h2><p>{_markdown_inline(paragraph)}</p>{_needs_torch(path)}"
                     f"<p class=links>{' · '.join(links)}</p></li>")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tensorgrad: the course site</title>
@@ -238,6 +238,15 @@ this browser only. <b>Open in JupyterLab</b> (or the simpler Notebook view) to r
 <p><a href="lab/index.html">All files in JupyterLab</a> · <a href="tree/index.html">all files in the Notebook view</a>
 · <a href="voici/tree/index.html">all apps</a></p></body></html>
 """
+
+
+def _needs_torch(path):
+    """A note for a notebook that imports PyTorch, which Pyodide cannot run (its cells skip in the site)."""
+    if "import torch" not in path.read_text():
+        return ""
+    return ("<p>Its PyTorch cells skip here, since PyTorch does not run in the browser; the outputs stored with it "
+            "show what they print. "
+            "On your own machine: <code>pip install torch</code>.</p>")
 
 
 def _markdown_inline(text):

@@ -81,3 +81,20 @@ def test_without_torch_the_message_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now fails as if it were not installed
     with pytest.raises(ImportError, match="PyTorch is not installed: run pip install torch .*Pyodide"):
         to_torch(nn.Linear(2, 2, seed=0))
+
+
+def test_the_landing_page_says_where_the_pytorch_notebook_runs():
+    import importlib.util
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("build_site", root / "scripts" / "build_site.py")
+    build_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_site)
+    notebooks = sorted((root / "notebooks").glob("*.ipynb"))
+    page = build_site.landing_page(notebooks)
+    for name in ("11_backprop_by_hand.ipynb", "12_graduating_to_pytorch.ipynb"):
+        assert f'href="lab/index.html?path={name}"' in page
+    rows = page.split("<li>")[1:]
+    assert [i for i, row in enumerate(rows) if "PyTorch does not run in the browser" in row] == \
+        [i for i, path in enumerate(notebooks) if "import torch" in path.read_text()] == [notebooks.index(
+            root / "notebooks" / "12_graduating_to_pytorch.ipynb")]
