@@ -130,3 +130,21 @@ def test_importing_it_imports_no_widget_library():
     code = ("import sys, tensorgrad; tensorgrad.check_grads; "
             "print(sorted(m for m in ('IPython', 'ipywidgets', 'matplotlib', 'torch') if m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_micrograds_relu_mlp_with_its_svm_loss_and_l2_penalty():
+    import random
+    from tensorgrad import nn
+    random.seed(1337)
+    model = nn.MLP(3, [4, 1])
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(7, 3)), rng.choice([-1.0, 1.0], size=7)
+    loss = losses.svm(model(X), y) + 1e-4 * losses.l2_penalty(model.parameters())
+    loss.backward()
+    right = {p: p.grad.copy() for p in model.parameters()}
+    assert check_grads(loss, right).ok
+    w0, b0 = model.parameters()[:2]
+    report = check_grads(loss, {**right, b0: right[b0] / 7})
+    assert report.node is b0 and "off by a factor of 7 (the batch size)" in report.message
+    report = check_grads(loss, {**right, w0: right[w0].T})
+    assert report.node is w0 and "transposed: expected shape (3, 4), got (4, 3)" in report.message
