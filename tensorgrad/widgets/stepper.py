@@ -9,9 +9,11 @@ play control that all call the model.
 import html
 import re
 import threading
+import time
 
 import numpy as np
 
+from .. import describe
 from ..engine import Value, operand_names, topological_order
 from .._deps import require
 from ..viz import full_text
@@ -89,10 +91,16 @@ class Stepper:
         """Nodes that hold some gradient so far (the root once started, and every parent reached)."""
         return set(self._grads)
 
+    def reached(self):
+        """{node: every (step number, op, gradient) that has flowed into it so far}: fan-out made visible."""
+        flows = {}
+        for i, step in enumerate(self.steps[:self.step]):
+            for parent, grad in step.contributions:
+                flows.setdefault(parent, []).append((i + 1, step.op, np.asarray(grad)))
+        return flows
+
     def contributions_to(self, node):
-        """Every (step number, op, gradient) that has flowed into `node` so far: fan-out made visible."""
-        return [(i + 1, s.op, c.grad) for i, s in enumerate(self.steps[:self.step])
-                for c in s.contributions if c.parent is node]
+        return self.reached().get(node, [])
 
 
 _FILLABLE = {"g", "out", "a", "b", "p", "log", "sign", "sum", "softmax", "T"}
@@ -130,11 +138,11 @@ def explain(stepper):
     if step is None:
         return (f"<p><b>Step 0 of {stepper.num_steps}.</b> No gradient computed yet. Press <i>next</i>: "
                 "backward starts at the output with dL/d(out) = 1 and walks the graph backwards.</p>")
+    # the step in words first (what the live region says), then its rule and numbers as code
     esc = html.escape
     names = operand_names(step.node)
-    rows = [f"<p><b>Step {stepper.step} of {stepper.num_steps}: <code>{esc(step.op)}</code></b> "
-            f"producing {esc(_name(step.node))}</p>",
-            f"<p>upstream gradient g = dL/d(out): <code>{esc(_fmt(step.grad))}</code></p><ul>"]
+    rows = [f"<p class=\"tg-step-words\">{esc(describe.step(stepper))}</p>",
+            f"<p><code>{esc(step.op)}</code> producing {esc(_name(step.node))}; upstream gradient g = dL/d(out): <code>{esc(_fmt(step.grad))}</code></p><ul>"]
     for i, name in enumerate(names):
         rows.append(f"<li>rule: <code>grad_{name} = {esc(filled_formula(step, i))}</code></li>")
     rows.append("</ul>")
@@ -191,7 +199,8 @@ class BackwardStepper:
             from .student_stepper import StudentStepper, explain as explain_student
             self.model, self._explain = StudentStepper(root, grad), explain_student
         self.graph = GraphView(self.model.root, rankdir=rankdir, max_nodes=max_nodes, max_elements=max_elements,
-                               height=height, grad_of=self.model.grad_of)
+                               height=height, grad_of=self.model.grad_of, reached=self.model.reached)
+        self._said = 0.0  # when the live region last spoke during play (see _announce)
         self._lock = threading.RLock()  # see _move
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}
@@ -205,6 +214,7 @@ class BackwardStepper:
         widgets.jslink((self.speed, "value"), (self.play, "interval"))
         self.slider.observe(lambda change: self.goto(change["new"]), names="value")
         self.play.observe(lambda change: self.goto(change["new"]), names="value")
+        self.play.observe(lambda _change: self._announce(), names="playing")
         self.graph.observe(lambda _change: self._refresh_panel(), names="selected")
         self.graph.on_key(lambda key: self.next() if key == "ArrowRight" else self.prev())
         self.panel = widgets.HTML()
@@ -248,6 +258,18 @@ class BackwardStepper:
         self.graph.show(current=model.current.node if model.current else None, done=model.computed)
         self._refresh_panel()
         self.slider.value = self.play.value = model.step  # their observers see an unchanged step: no loop
+        self._announce()
+
+    PLAY_SAYS_EVERY = 5.0  # s: while playing, the live region speaks at most this often (and when play stops)
+
+    def _announce(self):
+        """Put the step in words in the live region: each step, but while playing not one per frame."""
+        with self._lock:
+            now = time.monotonic()
+            if self.play.playing and self.model.step < self.model.num_steps and now - self._said < self.PLAY_SAYS_EVERY:
+                return
+            self._said = now if self.play.playing else 0.0
+            self.graph.status = describe.step(self.model)
 
     def _refresh_panel(self):
         with self._lock:  # a node clicked in the graph is heard on another thread than the buttons (see _move)
