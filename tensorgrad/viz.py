@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import ops
+from . import describe, ops
 from .engine import Value, topological_order
 from .foreign import graph_of
 from ._deps import require
@@ -74,8 +74,11 @@ def draw_dot(root, rankdir="LR", *, max_elements=16, highlight=None, computed=No
     if dot.body:  # too big: a note instead
         return dot
     highlight, computed = _values_set(highlight, "highlight"), _values_set(computed, "computed", none=None)
-    return _draw(dot, nodes, lambda v: _record(v, max_elements, _grad_text(v, max_elements, show_grad, computed)),
-                 lambda v: {**_fill(v, computed), **({"color": HIGHLIGHT, "penwidth": "3"} if v in highlight else {})})
+    dot = _draw(dot, nodes, lambda v: _record(v, max_elements, _grad_text(v, max_elements, show_grad, computed)),
+                lambda v: {**_fill(v, computed), **({"color": HIGHLIGHT, "penwidth": "3"} if v in highlight else {})})
+    shown = [v.grad if show_grad and v.requires_grad and (computed is None or v in computed) else None for v in nodes]
+    dot.words = (describe.graph(nodes), [describe.node(v, grad) for v, grad in zip(nodes, shown)])  # see GraphView
+    return dot
 
 
 def _start(root, rankdir, max_nodes, digraph):
@@ -231,6 +234,7 @@ def _digraph_class(graphviz):
         """A `graphviz.Digraph` whose rendering explains how to install Graphviz when `dot` is missing."""
 
         escape = staticmethod(graphviz.escape)
+        words = None  # draw_dot's (graph, [each node]) in words: what the browser drawing tells a screen reader
 
         def pipe(self, *args, **kwargs):
             with _dot_needed():
@@ -241,7 +245,7 @@ def _digraph_class(graphviz):
             if shutil.which("dot") or not _browser_can_draw():
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
             from .widgets.graphview import GraphView
-            data, metadata = GraphView(dot=self.source)._repr_mimebundle_()
+            data, metadata = GraphView(dot=self.source, words=self.words)._repr_mimebundle_()
             data.pop("text/plain", None)  # Jupyter adds the Digraph's own repr, as it does for the SVG
             return data, metadata
 
