@@ -585,9 +585,9 @@ function render({ model, el }) {
     const f = state.fields[g.dataset.node.slice(1)] ?? {};
     tip.replaceChildren(
       element("b", "", info.label || "(no label)"), element("span", "", ` ${info.shape} ${info.dtype}`),
-      element("p", "tg-tip-words", state.words[g.dataset.node.slice(1)] ?? ""),
       element("div", "tg-tip-name", "data"), element("pre", "", f.dtip ?? ""),
-      element("div", "tg-tip-name", "grad"), element("pre", "", f.gtip ?? "not tracked"));
+      element("div", "tg-tip-name", "grad"), element("pre", "", f.gtip ?? "not tracked"),
+      element("p", "tg-tip-words", state.words[g.dataset.node.slice(1)] ?? ""));  // what a screen reader hears
     const v = viewport.getBoundingClientRect();
     tip.style.display = "block";
     tip.style.left = `${Math.min(event.clientX - v.left + 14, viewport.clientWidth - tip.offsetWidth - 4)}px`;
