@@ -129,3 +129,47 @@ def test_graphview_and_draw_dot_are_named_described_and_walkable(page):
             assert "last of 2 inputs" in view.locator("[role=status]").inner_text()
             page.keyboard.press("Escape")
         views.first.screenshot(path=str(ARTIFACTS / "a11y-graphview.png"))
+
+
+SETTLED_VIEW = """async (cell) => {  // the stage's transform once the next two frames have been drawn
+    const node = document.querySelector(`[data-test-cell="${cell}"] .tg-graphview[data-drawn] .tg-stage`);
+    if (!node) return null;
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return node.style.transform; }"""
+
+
+def test_jupyterlab_first_view_out_of_sight_and_first_click_count(page, tmp_path):
+    """After Run All, the batched-MLP stepper (far above the last cell) scrolled to, not made active: its first view
+    equals the one it gets drawn in sight, and the first click on next steps it (it did not when the cell was not
+    the active one: JupyterLab scrolled between press and release)."""
+    import shutil
+    from browser_support import jupyterlab
+    from test_browser import ACTIVE_CELL, run_notebook_in
+    pytest.importorskip("jupyterlab")
+    name = "03_stepping_through_backward.ipynb"
+    shutil.copy(ROOT / "notebooks" / name, tmp_path)
+    with jupyterlab(tmp_path) as base:
+        assert run_notebook_in(page, base, "/lab/tree/" + name)["errors"] == []
+        cell = page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
+            const cells = nb.widgets.map((c, i) => [c, i]).filter(([c]) => c.model.type === 'code'
+                && JSON.stringify(c.model.outputs.toJSON()).includes('BackwardStepper'));
+            const [c, i] = cells[cells.length - 1];
+            nb.scrollToItem(i, 'start');  // scrolled to, as with the wheel: not made the active cell
+            return i; }""")
+        page.wait_for_function(f"""() => {{ const c = window.jupyterapp.shell.currentWidget.content.widgets[{cell}];
+            c.node.dataset.testCell = "{cell}"; return c.node.querySelector('.tg-graphview[data-drawn]'); }}""")
+        first_view = page.evaluate(SETTLED_VIEW, cell)
+        st = page.locator(f"[data-test-cell='{cell}'] .tensorgrad-stepper")
+        active = page.evaluate(ACTIVE_CELL)
+        assert active != cell
+        st.get_by_role("button", name="next").click()
+        wait_live(st, 1)
+        assert page.evaluate(ACTIVE_CELL) == active  # a press in the stepper leaves the notebook's active cell be
+
+        page.evaluate(f"""() => {{ const nb = window.jupyterapp.shell.currentWidget.content;
+            nb.activeCellIndex = {cell}; window.jupyterapp.commands.execute('notebook:run-cell'); }}""")
+        page.wait_for_function(f"""() => {{ const c = window.jupyterapp.shell.currentWidget.content.widgets[{cell}];
+            c.node.dataset.testCell = "{cell}"; const s = c.node.querySelector('.tensorgrad-stepper [role=status]');
+            return s && s.textContent.startsWith('Step 0 of') && c.node.querySelector('.tg-graphview[data-drawn]'); }}""")
+        assert page.evaluate(SETTLED_VIEW, cell) == first_view  # drawn in sight: the same view
+        st.screenshot(path=str(ARTIFACTS / "a11y-stepper-jupyterlab.png"))

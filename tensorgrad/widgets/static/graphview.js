@@ -439,8 +439,8 @@ function render({ model, el }) {
   let joined = null;  // the stepper around this view, once it is on the page
   function joinStepper() {
     // Name the ipywidgets controls of the stepper around (its Play buttons are icons without names, its
-    // sliders' handles unlabelled: ipywidgets#2650), and keep a press in it from activating the notebook's
-    // cell: JupyterLab's windowed notebook may scroll between press and release, and the click is lost.
+    // sliders' handles unlabelled: ipywidgets#2650), and keep a press (or the focus it gives) in it from activating
+    // the notebook's cell: JupyterLab's windowed notebook may scroll between press and release, losing the click.
     const host = el.closest(".tensorgrad-stepper");
     if (!host || joined === host) return;
     joined = host;
@@ -461,7 +461,7 @@ function render({ model, el }) {
     };
     name();
     new MutationObserver(name).observe(host, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
-    for (const kind of ["mousedown", "pointerdown"]) host.addEventListener(kind, (event) => event.stopPropagation());
+    for (const kind of ["mousedown", "pointerdown", "focusin"]) host.addEventListener(kind, (event) => event.stopPropagation());
   }
 
   function onMessage(msg) {
@@ -526,6 +526,16 @@ function render({ model, el }) {
     if (drawn && !touched && width > 0) initialView();
   });
   resized.observe(viewport);
+  // A view first laid out out of sight (JupyterLab's windowed notebook keeps cells it does not show out of the
+  // page or unmeasured; Run All draws them there) gets its first view again the first time it is seen: the
+  // view of a graph drawn out of sight is the one drawn in sight. Once the reader pans or zooms it is theirs.
+  let seen = false;
+  const sighted = new IntersectionObserver((entries) => {
+    if (!entries.some((entry) => entry.isIntersecting) || seen) return;
+    seen = true;
+    if (drawn && !touched) { width = viewport.clientWidth; initialView(); }
+  });
+  sighted.observe(viewport);
   const failed = (error) => { status.textContent = `could not draw the graph: ${error}`; viewport.append(status); };
   draw().catch(failed);
   const onDot = () => {  // a graph of another structure: lay it out anew, then ask for its whole state
@@ -624,6 +634,7 @@ function render({ model, el }) {
 
   return () => {
     resized.disconnect();
+    sighted.disconnect();
     window.removeEventListener("keydown", onKey, true);
     model.off("msg:custom", onMessage);
     model.off("change:selected_node", onSelected);
