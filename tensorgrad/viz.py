@@ -155,7 +155,7 @@ def node_fields(v, max_elements=8, grad=None):
     grad = np.zeros_like(v.data) if grad is None else grad
     if v.requires_grad:
         fields["grad"] = _fixed_lines(grad, max_elements)
-    if _is_big(v.data, max_elements):
+    if is_big(v.data, max_elements):
         fields["dheat"] = heatmap(v.data)
         if v.requires_grad:
             fields["gheat"] = heatmap(grad)
@@ -186,7 +186,7 @@ _FIXED_WIDTH = 10  # "-9999.9999" or "-2.054e+06": the widest a number gets
 _LINE_NUMBERS = 4  # more numbers than this in a row (too wide) or a column (too tall): a heatmap instead
 
 
-def _is_big(array, max_elements):
+def is_big(array, max_elements):
     return array.size > max_elements or array.ndim > 2 or max(array.shape, default=0) > _LINE_NUMBERS
 
 
@@ -196,14 +196,14 @@ def _is_strip(array):
 
 def _heat_lines(array, max_elements):
     """How many text lines a tensor's heatmap takes in its card: none (numbers shown), 1 (a strip) or 3 (a grid)."""
-    return 0 if not _is_big(array, max_elements) else 1 if _is_strip(array) else 3
+    return 0 if not is_big(array, max_elements) else 1 if _is_strip(array) else 3
 
 
 def _fixed_lines(array, max_elements):
     """A tensor as text lines whose lengths depend on its shape only, never on its values."""
     def number(x):  # four decimals like the rest of the drawing, scientific where they would mislead
         return (f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.3e}").rjust(_FIXED_WIDTH)
-    if _is_big(array, max_elements):  # the heatmap's range; the tooltip and the panel give every number
+    if is_big(array, max_elements):  # the heatmap's range; the tooltip and the panel give every number
         return [f"min{number(array.min())} max{number(array.max())}"]
     if array.ndim == 0:
         return [number(array[()])]

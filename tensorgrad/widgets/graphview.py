@@ -22,9 +22,11 @@ import traitlets
 from .. import describe
 from ..engine import Value
 from ..foreign import Node, graph_of
-from ..viz import FULL_ELEMENTS, full_text, node_fields, widget_dot
+from ..viz import FULL_ELEMENTS, full_text, is_big, node_fields, widget_dot
 
 STATIC = pathlib.Path(__file__).parent / "static"
+HEATMAP_WORDS = (" In the picture a big tensor is a heatmap: blue for positive numbers, red for negative, white for"
+                 " zero, stronger the bigger the number; its card gives min and max.")
 VIZ_VERSION = "3.31.0"  # @viz-js/viz, vendored by scripts/vendor_viz.py
 
 
@@ -106,7 +108,8 @@ class GraphView(anywidget.AnyWidget):
                 return self.show(current, done)
             self._shown = _nothing_shown()
             self.info = [_info(v) for v in nodes]
-            self.summary = describe.graph(nodes)
+            self.summary = describe.graph(nodes) + (HEATMAP_WORDS if any(
+                is_big(v.data, self._options["max_elements"]) for v in nodes) else "")
             self.dot = digraph.source  # views lay it out again, then ask for the whole state
             self._state(current, self._done_ids(done), full=True)
         return None

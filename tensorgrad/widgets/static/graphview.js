@@ -258,6 +258,7 @@ function render({ model, el }) {
       const info = model.get("info")[+g.dataset.node.slice(1)];
       marker.title = `${g === own[0] ? "the current node" : "an input of this step"}` +
         `${info?.label ? ` (${info.label})` : ""}: click to go there`;
+      marker.setAttribute("aria-label", marker.title.replace("click", "press"));
       marker.style.left = `${cx + dx * Math.min(t, 1)}px`;
       marker.style.top = `${cy + dy * Math.min(t, 1)}px`;
       marker.style.transform = `translate(-50%, -50%) rotate(${Math.atan2(dy, dx)}rad)`;
