@@ -295,3 +295,19 @@ def test_the_view_describes_its_graph_and_each_node_in_words():
     assert stepper.graph.status.startswith("Step 1 of 5: tanh producing a number; upstream gradient 1; adds 0.5 to n's")
     said = stepper.graph.show(current=stepper.current.node, done=stepper.model.computed)
     assert len(said) == 1  # nothing changed since the step: no words travel again
+
+
+def test_play_speaks_when_it_stops_not_at_every_frame(monkeypatch):
+    from example_graphs import neuron
+    stepper = BackwardStepper(neuron())
+    monkeypatch.setattr(BackwardStepper, "PLAY_SAYS_EVERY", 1e9)  # nothing more said while playing
+    stepper.play.playing = True  # the front end's play button
+    stepper.play.value = 1  # its first frame speaks (nothing said during this play yet)
+    assert stepper.graph.status.startswith("Step 1 of 5")
+    stepper.play.value = 2
+    stepper.play.value = 3
+    assert stepper.graph.status.startswith("Step 1 of 5")  # frames 2 and 3: silent
+    stepper.play.playing = False  # stopped: where it stopped is said
+    assert stepper.graph.status.startswith("Step 3 of 5")
+    stepper.next()
+    assert stepper.graph.status.startswith("Step 4 of 5")

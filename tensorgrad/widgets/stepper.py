@@ -200,7 +200,7 @@ class BackwardStepper:
             self.model, self._explain = StudentStepper(root, grad), explain_student
         self.graph = GraphView(self.model.root, rankdir=rankdir, max_nodes=max_nodes, max_elements=max_elements,
                                height=height, grad_of=self.model.grad_of, reached=self.model.reached)
-        self._said = 0.0  # when the live region last spoke during play (see _announce)
+        self._said = None  # when the live region last spoke during this play (None: not yet; see _announce)
         self._lock = threading.RLock()  # see _move
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}
@@ -214,7 +214,7 @@ class BackwardStepper:
         widgets.jslink((self.speed, "value"), (self.play, "interval"))
         self.slider.observe(lambda change: self.goto(change["new"]), names="value")
         self.play.observe(lambda change: self.goto(change["new"]), names="value")
-        self.play.observe(lambda _change: self._announce(), names="playing")
+        self.play.observe(self._playing, names="playing")
         self.graph.observe(lambda _change: self._refresh_panel(), names="selected")
         self.graph.on_key(lambda key: self.next() if key == "ArrowRight" else self.prev())
         self.panel = widgets.HTML()
@@ -262,13 +262,20 @@ class BackwardStepper:
 
     PLAY_SAYS_EVERY = 5.0  # s: while playing, the live region speaks at most this often (and when play stops)
 
+    def _playing(self, change):
+        """Play started: its first frame is said; play stopped: where it stopped is said."""
+        self._said = None
+        if not change["new"]:
+            self._announce()
+
     def _announce(self):
         """Put the step in words in the live region: each step, but while playing not one per frame."""
         with self._lock:
             now = time.monotonic()
-            if self.play.playing and self.model.step < self.model.num_steps and now - self._said < self.PLAY_SAYS_EVERY:
+            playing = self.play.playing and self.model.step < self.model.num_steps
+            if playing and self._said is not None and now - self._said < self.PLAY_SAYS_EVERY:
                 return
-            self._said = now if self.play.playing else 0.0
+            self._said = now if self.play.playing else None
             self.graph.status = describe.step(self.model)
 
     def _refresh_panel(self):
