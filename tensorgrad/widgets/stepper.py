@@ -185,8 +185,9 @@ class BackwardStepper:
 
     The graph is a `GraphView` laid out once in the browser; each step sends it only what changed.
     Clicking a node lists, in the panel, its data, its gradient so far and every contribution to it;
-    the arrow keys step while the widget has focus. `root` may also be another engine's micrograd-style
-    value: then each step runs that engine's own `_backward` closure (`student_stepper`).
+    the arrow keys step while the widget has focus. Each step is said in words (`describe.step`) in a polite
+    live region, and Enter on the graph walks it node by node (see `GraphView`). `root` may also be another
+    engine's micrograd-style value: then each step runs that engine's own `_backward` closure (`student_stepper`).
     """
 
     def __init__(self, root, grad=None, *, max_nodes=400, max_elements=8, rankdir="LR", height=0):
