@@ -15,9 +15,9 @@ from test_browser import TIMEOUT, browser, page  # noqa: F401  (fixtures)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 
-COUNT_MOUSE = """() => { window.__mouse = 0;
-    for (const kind of ["mousedown", "mouseup", "click", "pointerdown"])
-        window.addEventListener(kind, e => { if (e.isTrusted && e.detail !== 0 || e.pointerType) window.__mouse++; }, true); }"""
+COUNT_MOUSE = """() => { window.__mouse = 0;  // presses, and clicks a pointer made (a key's click has detail 0)
+    for (const kind of ["mousedown", "pointerdown", "click"])
+        window.addEventListener(kind, e => { if (kind !== "click" || e.detail !== 0) window.__mouse++; }, true); }"""
 FOCUSED = "() => { const e = document.activeElement; return {tag: e.tagName, walk: e.dataset.walk || null, " \
           "text: (e.textContent || '').trim(), name: e.getAttribute('aria-label') || (e.textContent || '').trim()}; }"
 
@@ -112,7 +112,8 @@ def test_graphview_and_draw_dot_are_named_described_and_walkable(page):
         for i in range(2):
             view = views.nth(i)
             assert view.get_attribute("role") == "group" and view.get_attribute("aria-label") == "computation graph"
-            assert view.locator(".tg-summary").inner_text().startswith("A computation graph of 10 values and 5 operations")
+            summary = view.locator(".tg-summary").inner_text()
+            assert summary.startswith("A computation graph of 10 values and 5 operations")
             items = view.locator("li[data-walk]")
             assert items.count() == 10
             assert items.first.inner_text().startswith("o: a number, made by tanh from n; data 0.7071")
@@ -170,6 +171,7 @@ def test_jupyterlab_first_view_out_of_sight_and_first_click_count(page, tmp_path
             nb.activeCellIndex = {cell}; window.jupyterapp.commands.execute('notebook:run-cell'); }}""")
         page.wait_for_function(f"""() => {{ const c = window.jupyterapp.shell.currentWidget.content.widgets[{cell}];
             c.node.dataset.testCell = "{cell}"; const s = c.node.querySelector('.tensorgrad-stepper [role=status]');
-            return s && s.textContent.startsWith('Step 0 of') && c.node.querySelector('.tg-graphview[data-drawn]'); }}""")
+            return s && s.textContent.startsWith('Step 0 of')
+                && c.node.querySelector('.tg-graphview[data-drawn]'); }}""")
         assert page.evaluate(SETTLED_VIEW, cell) == first_view  # drawn in sight: the same view
         st.screenshot(path=str(ARTIFACTS / "a11y-stepper-jupyterlab.png"))

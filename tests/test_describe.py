@@ -30,7 +30,8 @@ def test_a_step_names_its_op_shapes_upstream_gradient_and_each_addition_with_its
         "adds 0.2 to every entry of x's gradient; and -1 to every entry of c's gradient, "
         "summed over axis 0 because it was broadcast.")
     stepper.goto(1)
-    assert describe.step(stepper).startswith(f"Step 1 of {stepper.num_steps}: sum producing a number; upstream gradient 1;")
+    assert describe.step(stepper).startswith(f"Step 1 of {stepper.num_steps}: sum producing a number; "
+                                             "upstream gradient 1;")
 
 
 def test_a_node_says_what_made_it_its_numbers_and_what_reached_it():

@@ -142,7 +142,8 @@ def explain(stepper):
     esc = html.escape
     names = operand_names(step.node)
     rows = [f"<p class=\"tg-step-words\">{esc(describe.step(stepper))}</p>",
-            f"<p><code>{esc(step.op)}</code> producing {esc(_name(step.node))}; upstream gradient g = dL/d(out): <code>{esc(_fmt(step.grad))}</code></p><ul>"]
+            f"<p><code>{esc(step.op)}</code> producing {esc(_name(step.node))}; "
+            f"upstream gradient g = dL/d(out): <code>{esc(_fmt(step.grad))}</code></p><ul>"]
     for i, name in enumerate(names):
         rows.append(f"<li>rule: <code>grad_{name} = {esc(filled_formula(step, i))}</code></li>")
     rows.append("</ul>")
