@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from . import ops
+from . import describe, ops
 from .engine import Value, topological_order
 from .foreign import graph_of
 from ._deps import require
@@ -74,8 +74,11 @@ def draw_dot(root, rankdir="LR", *, max_elements=16, highlight=None, computed=No
     if dot.body:  # too big: a note instead
         return dot
     highlight, computed = _values_set(highlight, "highlight"), _values_set(computed, "computed", none=None)
-    return _draw(dot, nodes, lambda v: _record(v, max_elements, _grad_text(v, max_elements, show_grad, computed)),
-                 lambda v: {**_fill(v, computed), **({"color": HIGHLIGHT, "penwidth": "3"} if v in highlight else {})})
+    dot = _draw(dot, nodes, lambda v: _record(v, max_elements, _grad_text(v, max_elements, show_grad, computed)),
+                lambda v: {**_fill(v, computed), **({"color": HIGHLIGHT, "penwidth": "3"} if v in highlight else {})})
+    shown = [v.grad if show_grad and v.requires_grad and (computed is None or v in computed) else None for v in nodes]
+    dot.words = (describe.graph(nodes), [describe.node(v, grad) for v, grad in zip(nodes, shown)])  # see GraphView
+    return dot
 
 
 def _start(root, rankdir, max_nodes, digraph):
@@ -152,7 +155,7 @@ def node_fields(v, max_elements=8, grad=None):
     grad = np.zeros_like(v.data) if grad is None else grad
     if v.requires_grad:
         fields["grad"] = _fixed_lines(grad, max_elements)
-    if _is_big(v.data, max_elements):
+    if is_big(v.data, max_elements):
         fields["dheat"] = heatmap(v.data)
         if v.requires_grad:
             fields["gheat"] = heatmap(grad)
@@ -183,7 +186,7 @@ _FIXED_WIDTH = 10  # "-9999.9999" or "-2.054e+06": the widest a number gets
 _LINE_NUMBERS = 4  # more numbers than this in a row (too wide) or a column (too tall): a heatmap instead
 
 
-def _is_big(array, max_elements):
+def is_big(array, max_elements):
     return array.size > max_elements or array.ndim > 2 or max(array.shape, default=0) > _LINE_NUMBERS
 
 
@@ -193,14 +196,14 @@ def _is_strip(array):
 
 def _heat_lines(array, max_elements):
     """How many text lines a tensor's heatmap takes in its card: none (numbers shown), 1 (a strip) or 3 (a grid)."""
-    return 0 if not _is_big(array, max_elements) else 1 if _is_strip(array) else 3
+    return 0 if not is_big(array, max_elements) else 1 if _is_strip(array) else 3
 
 
 def _fixed_lines(array, max_elements):
     """A tensor as text lines whose lengths depend on its shape only, never on its values."""
     def number(x):  # four decimals like the rest of the drawing, scientific where they would mislead
         return (f"{x:.4f}" if x == 0 or 1e-3 <= abs(x) < 1e4 else f"{x:.3e}").rjust(_FIXED_WIDTH)
-    if _is_big(array, max_elements):  # the heatmap's range; the tooltip and the panel give every number
+    if is_big(array, max_elements):  # the heatmap's range; the tooltip and the panel give every number
         return [f"min{number(array.min())} max{number(array.max())}"]
     if array.ndim == 0:
         return [number(array[()])]
@@ -231,6 +234,7 @@ def _digraph_class(graphviz):
         """A `graphviz.Digraph` whose rendering explains how to install Graphviz when `dot` is missing."""
 
         escape = staticmethod(graphviz.escape)
+        words = None  # draw_dot's (graph, [each node]) in words: what the browser drawing tells a screen reader
 
         def pipe(self, *args, **kwargs):
             with _dot_needed():
@@ -241,7 +245,7 @@ def _digraph_class(graphviz):
             if shutil.which("dot") or not _browser_can_draw():
                 return super()._repr_mimebundle_(include, exclude, **kwargs)
             from .widgets.graphview import GraphView
-            data, metadata = GraphView(dot=self.source)._repr_mimebundle_()
+            data, metadata = GraphView(dot=self.source, words=self.words)._repr_mimebundle_()
             data.pop("text/plain", None)  # Jupyter adds the Digraph's own repr, as it does for the SVG
             return data, metadata
 

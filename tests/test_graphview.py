@@ -280,3 +280,34 @@ def test_cards_stay_compact_a_vector_is_a_strip_and_tiny_tensors_keep_their_numb
     assert fields[index[small]]["data"] == _fixed_lines(small.data, 8) and "dheat" not in fields[index[small]]
     widths = {len(line) for line in re.findall(r"@H?[DG]\d+L\d+@Q*", view.dot)}
     assert max(widths) <= 3 + 4 * 11  # no line wider than 4 numbers
+
+
+def test_the_view_describes_its_graph_and_each_node_in_words():
+    from example_graphs import batched_mlp, neuron
+    small, big = GraphView(neuron()), GraphView(batched_mlp())
+    assert small.summary.startswith("A computation graph of 10 values and 5 operations. Output: o, a number.")
+    assert "heatmap" not in small.summary and "heatmap: blue for positive numbers, red for negative" in big.summary
+    message = small._state(None, small._done_ids(None), full=True)
+    assert message["words"][str(len(small.nodes) - 1)].startswith("o: a number, made by tanh from n; data 0.7071")
+    stepper = BackwardStepper(neuron())
+    assert stepper.graph.status.startswith("Step 0 of 5")
+    stepper.next()
+    assert stepper.graph.status.startswith("Step 1 of 5: tanh producing a number; upstream gradient 1; adds 0.5 to n's")
+    said = stepper.graph.show(current=stepper.current.node, done=stepper.model.computed)
+    assert len(said) == 1  # nothing changed since the step: no words travel again
+
+
+def test_play_speaks_when_it_stops_not_at_every_frame(monkeypatch):
+    from example_graphs import neuron
+    stepper = BackwardStepper(neuron())
+    monkeypatch.setattr(BackwardStepper, "PLAY_SAYS_EVERY", 1e9)  # nothing more said while playing
+    stepper.play.playing = True  # the front end's play button
+    stepper.play.value = 1  # its first frame speaks (nothing said during this play yet)
+    assert stepper.graph.status.startswith("Step 1 of 5")
+    stepper.play.value = 2
+    stepper.play.value = 3
+    assert stepper.graph.status.startswith("Step 1 of 5")  # frames 2 and 3: silent
+    stepper.play.playing = False  # stopped: where it stopped is said
+    assert stepper.graph.status.startswith("Step 3 of 5")
+    stepper.next()
+    assert stepper.graph.status.startswith("Step 4 of 5")

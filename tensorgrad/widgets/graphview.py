@@ -19,11 +19,14 @@ import ipywidgets
 import numpy as np
 import traitlets
 
+from .. import describe
 from ..engine import Value
 from ..foreign import Node, graph_of
-from ..viz import FULL_ELEMENTS, full_text, node_fields, widget_dot
+from ..viz import FULL_ELEMENTS, full_text, is_big, node_fields, widget_dot
 
 STATIC = pathlib.Path(__file__).parent / "static"
+HEATMAP_WORDS = (" In the picture a big tensor is a heatmap: blue for positive numbers, red for negative, white for"
+                 " zero, stronger the bigger the number; its card gives min and max.")
 VIZ_VERSION = "3.31.0"  # @viz-js/viz, vendored by scripts/vendor_viz.py
 
 
@@ -58,26 +61,36 @@ class GraphView(anywidget.AnyWidget):
     keys pressed while the widget (or the stepper around it) has focus. `grad_of(node)` gives the
     gradient to show for a node (a stepper's, which its Values never hold); by default `node.grad`.
     `height` 0 lets the area follow the graph's shape up to 70% of the window; else it is the most it takes (px).
+    `reached()` gives {node: [(step, op, gradient), ...]}, what has flowed into each node (a stepper's), which
+    each node's description names. `words` (with `dot=`): the graph's description and each node's, in order.
+
+    For screen readers the view keeps a description of the graph (`summary`) and a list of its nodes in
+    words, walkable node to node by keyboard, and a polite live region saying `status`.
     """
     _esm = STATIC / "graphview.js"
     _css = STATIC / "graphview.css"
     dot = traitlets.Unicode("").tag(sync=True)
     info = traitlets.List().tag(sync=True)  # per node: label, shape, dtype (the tooltip's heading)
     height = traitlets.Int(0).tag(sync=True)
+    summary = traitlets.Unicode("").tag(sync=True)  # the graph in one paragraph (describe.graph)
+    status = traitlets.Unicode("").tag(sync=True)  # what the live region says (a stepper's step)
     selected_node = traitlets.Unicode("").tag(sync=True)  # "n<i>": set by a click in the browser
     selected = traitlets.Union([traitlets.Instance(Value), traitlets.Instance(Node)],  # the clicked node
                                allow_none=True)  # (Python side only): a Value, or a foreign.Node
     _runtime = traitlets.Instance(_VizRuntime).tag(sync=True, **ipywidgets.widget_serialization)
 
-    def __init__(self, root=None, *, dot=None, rankdir="LR", max_elements=8, max_nodes=400, height=0, grad_of=None):
+    def __init__(self, root=None, *, dot=None, rankdir="LR", max_elements=8, max_nodes=400, height=0, grad_of=None,
+                 reached=None, words=None):
         if (root is None) == (dot is None):
             raise TypeError("GraphView takes a Value to draw, or dot=DOT source text, not both")
         self.nodes, self._index, self._key_callbacks = [], {}, []
+        self._reached = reached or dict
+        summary, self._words = words or ("A graph drawing.", [])
         self._options = {"rankdir": rankdir, "max_elements": max_elements, "max_nodes": max_nodes}
         self._shown = _nothing_shown()
         self._grad_of = grad_of or _own_grad
         self._lock = threading.RLock()  # see show
-        super().__init__(dot=dot or "", height=height, _runtime=_runtime())
+        super().__init__(dot=dot or "", height=height, summary=summary, _runtime=_runtime())
         self.on_msg(self._on_message)
         if root is not None:
             self.set_root(root)
@@ -95,6 +108,8 @@ class GraphView(anywidget.AnyWidget):
                 return self.show(current, done)
             self._shown = _nothing_shown()
             self.info = [_info(v) for v in nodes]
+            self.summary = describe.graph(nodes) + (HEATMAP_WORDS if any(
+                is_big(v.data, self._options["max_elements"]) for v in nodes) else "")
             self.dot = digraph.source  # views lay it out again, then ask for the whole state
             self._state(current, self._done_ids(done), full=True)
         return None
@@ -131,18 +146,23 @@ class GraphView(anywidget.AnyWidget):
             message["current"] = current_id
         if full or done_ids != shown["done"]:
             message["done"] = sorted(done_ids)
-        changed = {}
+        changed, said, reached = {}, {}, self._reached()
         for i, v in enumerate(self.nodes):  # numbers are formatted only where the bytes changed
             grad = self._grad_of(v) if i in done_ids and v.requires_grad else None
-            key = (i in done_ids, v.data.tobytes(), b"" if grad is None else grad.tobytes())
+            flows = reached.get(v, ())
+            key = (i in done_ids, v.data.tobytes(), b"" if grad is None else grad.tobytes(), len(flows))
             if shown["keys"].get(i) != key:
                 shown["keys"][i] = key
                 now, before = _fields(v, self._options["max_elements"], grad), shown["fields"].get(i, {})
                 changed[i] = {k: now.get(k) for k in now.keys() | before.keys() if now.get(k) != before.get(k)}
                 shown["fields"][i] = now
+                said[i] = shown["words"][i] = describe.node(v, grad, flows)
         fields = shown["fields"] if full else changed
         if fields:
             message["fields"] = {str(i): f for i, f in fields.items()}
+        words = (shown["words"] if self.nodes else dict(enumerate(self._words))) if full else said
+        if words:
+            message["words"] = {str(i): w for i, w in words.items()}
         shown.update(current=current_id, done=done_ids)
         return message
 
@@ -166,7 +186,7 @@ class GraphView(anywidget.AnyWidget):
 
 
 def _nothing_shown():
-    return {"current": None, "done": set(), "fields": {}, "keys": {}}  # what the browser has been sent
+    return {"current": None, "done": set(), "fields": {}, "keys": {}, "words": {}}  # what the browser has been sent
 
 
 def _info(v):

@@ -9,9 +9,11 @@ play control that all call the model.
 import html
 import re
 import threading
+import time
 
 import numpy as np
 
+from .. import describe
 from ..engine import Value, operand_names, topological_order
 from .._deps import require
 from ..viz import full_text
@@ -89,10 +91,16 @@ class Stepper:
         """Nodes that hold some gradient so far (the root once started, and every parent reached)."""
         return set(self._grads)
 
+    def reached(self):
+        """{node: every (step number, op, gradient) that has flowed into it so far}: fan-out made visible."""
+        flows = {}
+        for i, step in enumerate(self.steps[:self.step]):
+            for parent, grad in step.contributions:
+                flows.setdefault(parent, []).append((i + 1, step.op, np.asarray(grad)))
+        return flows
+
     def contributions_to(self, node):
-        """Every (step number, op, gradient) that has flowed into `node` so far: fan-out made visible."""
-        return [(i + 1, s.op, c.grad) for i, s in enumerate(self.steps[:self.step])
-                for c in s.contributions if c.parent is node]
+        return self.reached().get(node, [])
 
 
 _FILLABLE = {"g", "out", "a", "b", "p", "log", "sign", "sum", "softmax", "T"}
@@ -130,11 +138,12 @@ def explain(stepper):
     if step is None:
         return (f"<p><b>Step 0 of {stepper.num_steps}.</b> No gradient computed yet. Press <i>next</i>: "
                 "backward starts at the output with dL/d(out) = 1 and walks the graph backwards.</p>")
+    # the step in words first (what the live region says), then its rule and numbers as code
     esc = html.escape
     names = operand_names(step.node)
-    rows = [f"<p><b>Step {stepper.step} of {stepper.num_steps}: <code>{esc(step.op)}</code></b> "
-            f"producing {esc(_name(step.node))}</p>",
-            f"<p>upstream gradient g = dL/d(out): <code>{esc(_fmt(step.grad))}</code></p><ul>"]
+    rows = [f"<p class=\"tg-step-words\">{esc(describe.step(stepper))}</p>",
+            f"<p><code>{esc(step.op)}</code> producing {esc(_name(step.node))}; "
+            f"upstream gradient g = dL/d(out): <code>{esc(_fmt(step.grad))}</code></p><ul>"]
     for i, name in enumerate(names):
         rows.append(f"<li>rule: <code>grad_{name} = {esc(filled_formula(step, i))}</code></li>")
     rows.append("</ul>")
@@ -177,8 +186,9 @@ class BackwardStepper:
 
     The graph is a `GraphView` laid out once in the browser; each step sends it only what changed.
     Clicking a node lists, in the panel, its data, its gradient so far and every contribution to it;
-    the arrow keys step while the widget has focus. `root` may also be another engine's micrograd-style
-    value: then each step runs that engine's own `_backward` closure (`student_stepper`).
+    the arrow keys step while the widget has focus. Each step is said in words (`describe.step`) in a polite
+    live region, and Enter on the graph walks it node by node (see `GraphView`). `root` may also be another
+    engine's micrograd-style value: then each step runs that engine's own `_backward` closure (`student_stepper`).
     """
 
     def __init__(self, root, grad=None, *, max_nodes=400, max_elements=8, rankdir="LR", height=0):
@@ -191,7 +201,8 @@ class BackwardStepper:
             from .student_stepper import StudentStepper, explain as explain_student
             self.model, self._explain = StudentStepper(root, grad), explain_student
         self.graph = GraphView(self.model.root, rankdir=rankdir, max_nodes=max_nodes, max_elements=max_elements,
-                               height=height, grad_of=self.model.grad_of)
+                               height=height, grad_of=self.model.grad_of, reached=self.model.reached)
+        self._said = None  # when the live region last spoke during this play (None: not yet; see _announce)
         self._lock = threading.RLock()  # see _move
         buttons = {name: widgets.Button(description=name, layout=widgets.Layout(width="70px"))
                    for name in ("first", "prev", "next", "last")}
@@ -205,6 +216,7 @@ class BackwardStepper:
         widgets.jslink((self.speed, "value"), (self.play, "interval"))
         self.slider.observe(lambda change: self.goto(change["new"]), names="value")
         self.play.observe(lambda change: self.goto(change["new"]), names="value")
+        self.play.observe(self._playing, names="playing")
         self.graph.observe(lambda _change: self._refresh_panel(), names="selected")
         self.graph.on_key(lambda key: self.next() if key == "ArrowRight" else self.prev())
         self.panel = widgets.HTML()
@@ -248,6 +260,25 @@ class BackwardStepper:
         self.graph.show(current=model.current.node if model.current else None, done=model.computed)
         self._refresh_panel()
         self.slider.value = self.play.value = model.step  # their observers see an unchanged step: no loop
+        self._announce()
+
+    PLAY_SAYS_EVERY = 5.0  # s: while playing, the live region speaks at most this often (and when play stops)
+
+    def _playing(self, change):
+        """Play started: its first frame is said; play stopped: where it stopped is said."""
+        self._said = None
+        if not change["new"]:
+            self._announce()
+
+    def _announce(self):
+        """Put the step in words in the live region: each step, but while playing not one per frame."""
+        with self._lock:
+            now = time.monotonic()
+            playing = self.play.playing and self.model.step < self.model.num_steps
+            if playing and self._said is not None and now - self._said < self.PLAY_SAYS_EVERY:
+                return
+            self._said = now if self.play.playing else None
+            self.graph.status = describe.step(self.model)
 
     def _refresh_panel(self):
         with self._lock:  # a node clicked in the graph is heard on another thread than the buttons (see _move)

@@ -11,6 +11,7 @@ import html
 
 import numpy as np
 
+from .. import describe as words
 from ..foreign import describe, grads, graph_of, order, run_step, set_grads
 from .stepper import Stepper
 
@@ -56,11 +57,6 @@ class StudentStepper(Stepper):
         """Nodes the pass has reached: the output once started, each stepped node's children, all it changed."""
         return set(self._reached[self.step])
 
-    def contributions_to(self, node):
-        """Every (step number, op, amount) a closure added to `node`'s gradient so far."""
-        return [(i + 1, s.op, np.asarray(after - before)) for i, s in enumerate(self.steps[:self.step])
-                for n, before, after in s.changes if n is node]
-
     def grad_of(self, node):
         """`node`'s gradient after the current step, or None if the pass has not reached it."""
         return np.asarray(self._after[self.step][self._index[node]]) if node in self._reached[self.step] else None
@@ -77,9 +73,9 @@ def explain(stepper):
         return (f"<p><b>Step 0 of {stepper.num_steps}.</b> Every grad is 0. Press <i>next</i>: your backward "
                 "sets the output's grad to 1, then runs each node's <code>_backward</code>, output first.</p>")
     esc = html.escape
-    rows = [f"<p><b>Step {stepper.step} of {stepper.num_steps}: your <code>_backward</code> of "
-            f"<code>{esc(step.op or '(no _op)')}</code></b> producing {esc(describe(step.node))}</p>",
-            f"<p>out.grad when it ran: <code>{_number(step.grad)}</code></p>"]
+    rows = [f"<p class=\"tg-step-words\">{esc(words.step(stepper))}</p>",  # what the live region says
+            f"<p>your <code>_backward</code> of <code>{esc(step.op or '(no _op)')}</code> producing "
+            f"{esc(describe(step.node))}; out.grad when it ran: <code>{_number(step.grad)}</code></p>"]
     if step.error:
         rows.append(f"<p><b>it raised {esc(step.error[0])}</b>: {esc(step.error[1])}</p>")
     changed = {n: (before, after) for n, before, after in step.changes}

@@ -94,17 +94,47 @@ function drawHeat({ area, x, y, width, height }, grid) {
   }));
 }
 
+let views = 0;  // numbers each view's ids (aria-describedby needs ids unique on the page)
+
+const WALK_HELP = "Press Enter to walk the graph node by node: left arrow goes to an input, right arrow to the " +
+  "value it feeds, up and down arrows among the inputs of the same op, Home to the output, Enter to show a " +
+  "node's details, Escape to leave. Outside the walk, left and right arrows step a stepper.";
+
 function render({ model, el }) {
   el.classList.add("tg-graphview");
   el.tabIndex = 0;
+  const id = `tg-graph-${++views}`;
+  el.setAttribute("role", "group");
+  el.setAttribute("aria-label", "computation graph");
+  el.setAttribute("aria-describedby", `${id}-summary ${id}-help`);
   const toolbar = element("div", "tg-toolbar");
   const buttons = { "tg-zoom-in": "+", "tg-zoom-out": "\u2212", "tg-fit": "fit" };
   for (const [name, label] of Object.entries(buttons)) {
     const button = element("button", `tg-button ${name}`, label);
     button.type = "button";
     button.title = { "tg-zoom-in": "zoom in", "tg-zoom-out": "zoom out", "tg-fit": "show the whole graph" }[name];
+    if (label !== "fit") button.setAttribute("aria-label", button.title);  // "+" and "−" say nothing; "fit" does
     toolbar.append(button);
   }
+  // The parallel description (PhET's idea): the graph in words, then its values in the order the graph runs
+  // from the output back to its inputs, each focusable in the walk; and a polite live region.
+  const described = element("div", "tg-sr-only");
+  const summary = element("p", "tg-summary", model.get("summary"));
+  summary.id = `${id}-summary`;
+  const help = element("p", "", WALK_HELP);
+  help.id = `${id}-help`;
+  const list = element("ol", "tg-walk-list");
+  list.setAttribute("aria-label", "the graph's values, from the output back to the inputs");
+  described.append(summary, help, list);
+  const live = element("div", "tg-live tg-sr-only", model.get("status"));
+  live.setAttribute("role", "status");
+  live.setAttribute("aria-live", "polite");
+  const caption = element("div", "tg-caption");  // what the walk is on, for the eyes (the list speaks)
+  caption.setAttribute("aria-hidden", "true");
+  const onSummary = () => { summary.textContent = model.get("summary"); };
+  const onStatus = () => { live.textContent = model.get("status"); };
+  model.on("change:summary", onSummary);
+  model.on("change:status", onStatus);
   const viewport = element("div", "tg-viewport");
   const maxHeight = () => model.get("height") || Math.round(MAX_AREA * window.innerHeight);
   viewport.style.height = `${Math.min(320, maxHeight())}px`;
@@ -115,10 +145,10 @@ function render({ model, el }) {
   const minimap = element("div", "tg-minimap");   // the whole graph, the visible part outlined
   minimap.title = "the whole graph: click to go there";
   viewport.append(stage, status, markers, minimap, tip);
-  el.append(toolbar, viewport);
+  el.append(toolbar, viewport, caption, described, live);
   el.setAttribute("data-lm-suppress-shortcuts", "true");  // JupyterLab: no notebook shortcut (say, d d) while we have focus
 
-  const state = { current: null, done: new Set(), fields: {} };
+  const state = { current: null, done: new Set(), fields: {}, words: {} };
   const view = { s: 1, x: 0, y: 0 };
   let drawn = null, size = null;
   let preferred = 1;  // the scale the reader chose (or the first view's): focus zooms out from it only as needed
@@ -228,6 +258,7 @@ function render({ model, el }) {
       const info = model.get("info")[+g.dataset.node.slice(1)];
       marker.title = `${g === own[0] ? "the current node" : "an input of this step"}` +
         `${info?.label ? ` (${info.label})` : ""}: click to go there`;
+      marker.setAttribute("aria-label", marker.title.replace("click", "press"));
       marker.style.left = `${cx + dx * Math.min(t, 1)}px`;
       marker.style.top = `${cy + dy * Math.min(t, 1)}px`;
       marker.style.transform = `translate(-50%, -50%) rotate(${Math.atan2(dy, dx)}rad)`;
@@ -301,11 +332,137 @@ function render({ model, el }) {
       g.classList.toggle("tg-current", name === state.current);
       g.classList.toggle("tg-selected", name === selected);
     }
+    const inputs = new Set(state.current === null ? [] : inputsOf(state.current));
+    for (const [name, g] of nodes) g.classList.toggle("tg-input", inputs.has(name));
     for (const [name, g] of ops) g.classList.toggle("tg-current", name === state.current);
+    markCurrent(nodes.get(state.current));
     for (const edge of edges) {
       edge.g.classList.toggle("tg-flow", state.current !== null && (edge.head === `${state.current}_op`
         || (edge.tail === `${state.current}_op` && edge.head === state.current)));
     }
+  }
+
+  function inputsOf(name) {  // the values feeding the op that made `name`, in operand order
+    return [...new Set(drawn.edges.filter((e) => e.head === `${name}_op` && drawn.nodes.has(e.tail)).map((e) => e.tail))];
+  }
+  function consumersOf(name) {  // the values made by ops that `name` feeds
+    return [...new Set(drawn.edges.filter((e) => e.tail === name && e.head.endsWith("_op"))
+      .map((e) => e.head.slice(0, -3)).filter((n) => drawn.nodes.has(n)))];
+  }
+
+  let badge = null;  // "this step" written above the current node: its outline is not the only sign
+  function markCurrent(g) {
+    badge?.remove();
+    badge = null;
+    const shape = g?.querySelector("polygon, ellipse");
+    if (!shape) return;
+    const b = shape.getBBox();
+    badge = svgElement("text", { class: "tg-badge", x: b.x + b.width / 2, y: b.y - 5, "text-anchor": "middle" });
+    badge.textContent = "\u25bc this step";
+    g.append(badge);
+  }
+
+  // The walk: roving focus over the list, each item a value; the node walked to is outlined and kept in view.
+  const items = new Map();  // "n<i>" -> its <li>
+  let walked = null, trail = [];  // the node the walk is on, and the consumers it came down through (a way back)
+  function buildWalkList() {
+    items.clear();
+    const output = `n${drawn.nodes.size - 1}`, order = [], seen = new Set([output]);
+    for (let k = 0, queue = drawn.nodes.has(output) ? [output] : []; k < queue.length; k++) {
+      order.push(queue[k]);  // breadth first from the output, inputs in operand order: the graph read backwards
+      for (const p of inputsOf(queue[k])) if (!seen.has(p)) { seen.add(p); queue.push(p); }
+    }
+    for (const name of drawn.nodes.keys()) if (!seen.has(name)) order.push(name);
+    list.replaceChildren(...order.map((name) => {
+      const item = element("li", "", state.words[name.slice(1)] ?? "");
+      item.tabIndex = -1;
+      item.dataset.walk = name;
+      item.setAttribute("data-lm-suppress-shortcuts", "true");  // JupyterLab: its command-mode keys stay out
+      items.set(name, item);
+      return item;
+    }));
+  }
+  function sayNodes(ids) {
+    for (const i of ids) {
+      const item = items.get(`n${i}`);
+      if (item) item.textContent = state.words[i];
+      if (walked === `n${i}`) caption.textContent = state.words[i];
+    }
+  }
+  function walkTo(name) {
+    const g = drawn.nodes.get(name);
+    if (!g) return;
+    drawn.nodes.get(walked)?.classList.remove("tg-walk");
+    walked = name;
+    g.classList.add("tg-walk");
+    caption.textContent = state.words[name.slice(1)] ?? "";
+    caption.style.display = "block";
+    const v = viewport.getBoundingClientRect(), r = g.getBoundingClientRect();
+    if (r.left < v.left || r.top < v.top || r.right > v.right || r.bottom > v.bottom) centreOn(g);
+    items.get(name).focus({ preventScroll: false });
+  }
+  function leaveWalk() {
+    drawn?.nodes.get(walked)?.classList.remove("tg-walk");
+    walked = null;
+    trail = [];
+    caption.style.display = "none";
+  }
+  list.addEventListener("focusout", (event) => { if (!list.contains(event.relatedTarget)) leaveWalk(); });
+  function walkKey(key) {
+    // Returns whether the key was the walk's. At a dead end the live region says why nothing moved.
+    const say = (text) => { live.textContent = text; };
+    if (key === "ArrowLeft") {
+      const [first] = inputsOf(walked);
+      if (first) { trail.push(walked); walkTo(first); } else say("This is an input: nothing feeds it.");
+    } else if (key === "ArrowRight") {
+      const consumers = consumersOf(walked);
+      const back = consumers.includes(trail.at(-1)) ? trail.pop() : (trail = [], consumers[0]);
+      if (back) walkTo(back); else say("This is the output: it feeds nothing.");
+    } else if (key === "ArrowUp" || key === "ArrowDown") {
+      const consumer = trail.at(-1) ?? consumersOf(walked)[0];
+      const siblings = consumer ? inputsOf(consumer) : [walked];
+      const k = siblings.indexOf(walked) + (key === "ArrowDown" ? 1 : -1);
+      if (k >= 0 && k < siblings.length) {
+        if (trail.at(-1) !== consumer) trail = [consumer];
+        walkTo(siblings[k]);
+      } else say(siblings.length > 1 ? `That was the ${k < 0 ? "first" : "last"} of ${siblings.length} inputs.`
+        : "It has no siblings.");
+    } else if (key === "Home") { trail = []; walkTo(`n${drawn.nodes.size - 1}`); }
+    else if (key === "Enter" || key === " ") {
+      model.set("selected_node", walked);
+      model.save_changes();
+      patch([]);
+    } else if (key === "Escape") el.focus();
+    else return false;
+    return true;
+  }
+
+  let joined = null;  // the stepper around this view, once it is on the page
+  function joinStepper() {
+    // Name the ipywidgets controls of the stepper around (its Play buttons are icons without names, its
+    // sliders' handles unlabelled: ipywidgets#2650), and keep a press (or the focus it gives) in it from activating
+    // the notebook's cell: JupyterLab's windowed notebook may scroll between press and release, losing the click.
+    const host = el.closest(".tensorgrad-stepper");
+    if (!host || joined === host) return;
+    joined = host;
+    const name = () => {
+      for (const button of host.querySelectorAll(".widget-play button")) {
+        const icon = button.querySelector("i")?.className ?? "";
+        const label = /fa-pause/.test(icon) ? "pause" : /fa-play/.test(icon) ? "play" : /fa-stop/.test(icon) ? "stop"
+          : /fa-retweet|fa-repeat/.test(icon) ? "repeat" : null;
+        if (label && button.getAttribute("aria-label") !== label) { button.setAttribute("aria-label", label); button.title = label; }
+        if (label === "repeat") button.setAttribute("aria-pressed", String(button.classList.contains("mod-active")));
+      }
+      for (const slider of host.querySelectorAll(".widget-slider, .widget-hslider")) {
+        const label = slider.querySelector(".widget-label")?.textContent.trim();
+        for (const handle of slider.querySelectorAll("[role=slider]")) {
+          if (label && handle.getAttribute("aria-label") !== label) handle.setAttribute("aria-label", label);
+        }
+      }
+    };
+    name();
+    new MutationObserver(name).observe(host, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
+    for (const kind of ["mousedown", "pointerdown", "focusin"]) host.addEventListener(kind, (event) => event.stopPropagation());
   }
 
   function onMessage(msg) {
@@ -313,6 +470,8 @@ function render({ model, el }) {
     if ("current" in msg) state.current = msg.current;
     if ("done" in msg) state.done = new Set(msg.done);
     for (const [id, f] of Object.entries(msg.fields ?? {})) state.fields[id] = { ...state.fields[id], ...f };
+    Object.assign(state.words, msg.words ?? {});
+    sayNodes(Object.keys(msg.words ?? {}));
     if (!drawn) return;
     const began = performance.now();
     patch(Object.keys(msg.fields ?? {}));
@@ -335,7 +494,10 @@ function render({ model, el }) {
     const svg = viz.renderSVGElement(model.get("dot"));
     await shown();
     drawn = index(svg);
+    svg.setAttribute("aria-hidden", "true");  // its text is slot placeholders and layout: the list says it in words
     stage.replaceChildren(svg);
+    buildWalkList();
+    joinStepper();
     status.remove();
     size = { w: svg.width.baseVal.value, h: svg.height.baseVal.value };
     patch(Object.keys(state.fields));
@@ -365,11 +527,21 @@ function render({ model, el }) {
     if (drawn && !touched && width > 0) initialView();
   });
   resized.observe(viewport);
+  // A view first laid out out of sight (JupyterLab's windowed notebook keeps cells it does not show out of the
+  // page or unmeasured; Run All draws them there) gets its first view again the first time it is seen: the
+  // view of a graph drawn out of sight is the one drawn in sight. Once the reader pans or zooms it is theirs.
+  let seen = false;
+  const sighted = new IntersectionObserver((entries) => {
+    if (!entries.some((entry) => entry.isIntersecting) || seen) return;
+    seen = true;
+    if (drawn && !touched) { width = viewport.clientWidth; initialView(); }
+  });
+  sighted.observe(viewport);
   const failed = (error) => { status.textContent = `could not draw the graph: ${error}`; viewport.append(status); };
   draw().catch(failed);
   const onDot = () => {  // a graph of another structure: lay it out anew, then ask for its whole state
     drawn = null;
-    Object.assign(state, { current: null, done: new Set(), fields: {} });
+    Object.assign(state, { current: null, done: new Set(), fields: {}, words: {} });
     model.send({ kind: "ready" });
     draw().catch(failed);
   };
@@ -425,7 +597,8 @@ function render({ model, el }) {
     tip.replaceChildren(
       element("b", "", info.label || "(no label)"), element("span", "", ` ${info.shape} ${info.dtype}`),
       element("div", "tg-tip-name", "data"), element("pre", "", f.dtip ?? ""),
-      element("div", "tg-tip-name", "grad"), element("pre", "", f.gtip ?? "not tracked"));
+      element("div", "tg-tip-name", "grad"), element("pre", "", f.gtip ?? "not tracked"),
+      element("p", "tg-tip-words", state.words[g.dataset.node.slice(1)] ?? ""));  // what a screen reader hears
     const v = viewport.getBoundingClientRect();
     tip.style.display = "block";
     tip.style.left = `${Math.min(event.clientX - v.left + 14, viewport.clientWidth - tip.offsetWidth - 4)}px`;
@@ -437,13 +610,23 @@ function render({ model, el }) {
   // Notebook 7's command mode) take them first; the stepper is looked up when a key comes, since a
   // view is often drawn before it is put in its place on the page.
   const onKey = (event) => {
-    if (!["ArrowLeft", "ArrowRight"].includes(event.key) || event.altKey || event.ctrlKey || event.metaKey
-        || event.shiftKey) return;
-    const host = el.closest(".tensorgrad-stepper") ?? el;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     const target = event.target instanceof Element ? event.target : null;
+    const ours = () => { event.preventDefault(); event.stopPropagation(); };
+    if (target && drawn && list.contains(target) && target.dataset.walk) {  // walking: the walk's keys
+      if (walkKey(event.key)) ours();
+      return;
+    }
+    if (target === el && drawn && event.key === "Enter" && items.size) {  // into the walk, at the step's node
+      ours();
+      trail = [];
+      walkTo(state.current ?? `n${drawn.nodes.size - 1}`);
+      return;
+    }
+    if (!["ArrowLeft", "ArrowRight"].includes(event.key)) return;
+    const host = el.closest(".tensorgrad-stepper") ?? el;
     if (!target || !host.contains(target) || target.closest("input, textarea, select, [role=slider], .noUi-handle")) return;
-    event.preventDefault();
-    event.stopPropagation();
+    ours();
     model.send({ kind: "key", key: event.key });
   };
   window.addEventListener("keydown", onKey, true);
@@ -452,10 +635,13 @@ function render({ model, el }) {
 
   return () => {
     resized.disconnect();
+    sighted.disconnect();
     window.removeEventListener("keydown", onKey, true);
     model.off("msg:custom", onMessage);
     model.off("change:selected_node", onSelected);
     model.off("change:dot", onDot);
+    model.off("change:summary", onSummary);
+    model.off("change:status", onStatus);
   };
 }
 
