@@ -49,7 +49,8 @@ def _sizes(site):
 def _first_graph(site, url, run_all):
     """Seconds from opening `url` to the first `.tg-graphview[data-drawn]`."""
     from playwright.sync_api import sync_playwright
-    from site_support import TIMEOUT, first_stepper, offline_browser, serve, start_run_all
+    from browser_support import first_stepper
+    from site_support import TIMEOUT, offline_browser, serve, start_run_all
     with serve(site) as (base, _), sync_playwright() as p, offline_browser(p, base) as (context, elsewhere):
         page = context.new_page()
         page.set_default_timeout(TIMEOUT)
