@@ -78,3 +78,30 @@ def test_the_site_ships_exactly_the_lock_packages_the_kernel_and_notebooks_need(
     build_site = script("build_site")
     lock = {"packages": {"a": {"depends": ["b_c"]}, "b-c": {"depends": []}, "d": {"depends": ["a"]}}}
     assert build_site.lock_closure(lock, ["a"]) == ["a", "b-c"]
+
+
+def test_the_site_s_own_wheels_join_its_lock_with_their_dependencies(tmp_path, monkeypatch):
+    import json
+    import zipfile
+    site_preload = script("site_preload")
+    (tmp_path / "static").mkdir()
+    lock_path = tmp_path / "static" / "pyodide-lock.json"
+    lock_path.write_text(json.dumps({"packages": {"numpy": {"name": "numpy", "depends": []}}}))
+    wheel = tmp_path / "pypi" / "tensorgrad_classroom-0.1.0-py3-none-any.whl"
+    wheel.parent.mkdir()
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("tensorgrad/__init__.py", "")
+        archive.writestr("tensorgrad_classroom-0.1.0.dist-info/METADATA",
+                         "Name: tensorgrad-classroom\nVersion: 0.1.0\nRequires-Dist: numpy>=1.23\n"
+                         "Requires-Dist: scikit-learn; extra == 'demo'\nRequires-Dist: not-in-the-lock\n")
+    monkeypatch.setattr(site_preload, "PRELOAD", ("tensorgrad_classroom",))
+    assert site_preload.add_site_wheels(lock_path, [wheel]) == ["tensorgrad-classroom"]
+    entry = json.loads(lock_path.read_text())["packages"]["tensorgrad-classroom"]
+    assert entry["file_name"] == "../pypi/tensorgrad_classroom-0.1.0-py3-none-any.whl"  # resolved from the lock's folder
+    assert entry["depends"] == ["numpy"] and entry["imports"] == ["tensorgrad"]  # no extra, nothing the lock lacks
+    assert entry["sha256"] == script("build_site").sha256(wheel)
+    monkeypatch.setattr(site_preload, "PRELOAD", ("ipywidgets",))
+    with pytest.raises(ValueError, match="ipywidgets"):
+        site_preload.add_site_wheels(lock_path, [wheel])
+    settings = site_preload.preload({"loadPyodideOptions": {"packages": ["numpy"]}})
+    assert site_preload.preload(settings)["loadPyodideOptions"]["packages"] == ["numpy", "ipywidgets"]  # idempotent
