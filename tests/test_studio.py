@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
-pytest.importorskip("sklearn")
 
 from tensorgrad import Value, datasets, losses  # noqa: E402
 from tensorgrad.nn import Sequential  # noqa: E402

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
-pytest.importorskip("sklearn")
 
 from tensorgrad import datasets, losses  # noqa: E402
 from tensorgrad.nn import Linear, Sequential, Tanh  # noqa: E402
