@@ -20,9 +20,11 @@ from ..engine import Value
 from ..optim import SGD, Adam
 from ..train import accuracy, accuracy_threshold, check_batch_size, forward_backward, loss_function
 from .._deps import require
+from .access import Announcer, accessible
 from .clickimage import click_image
-from .training import TrainingPlot, start
+from .training import TrainingPlot, describe_progress, start, summary_html
 
+OPENED = "Its backward pass is open in the stepper below."
 PICK_RADIUS = 0.03  # a click this close to a point (as a fraction of the picture's width) is on the point
 
 
@@ -233,16 +235,20 @@ class StudioModel:
         return rows
 
 
-def table_html(rows):
-    """The optimiser table as a small HTML table (norms with 3 significant digits)."""
+def table_html(rows, step=None):
+    """The optimiser table as a small HTML table (norms with 3 significant digits): a caption, a header cell
+    per column and one per row (the parameter's name), so a screen reader names the cell it reads."""
     if not rows:
         return "<p><i>optimiser table: after the first step</i></p>"
-    def cells(values, tag):
-        return "".join(f"<{tag} style='padding:1px 6px;text-align:right'>{html.escape(str(v))}</{tag}>"
-                       for v in values)
-    head = f"<tr>{cells(rows[0].keys(), 'th')}</tr>"
-    body = "".join(f"<tr>{cells([_number(v) for v in row.values()], 'td')}</tr>" for row in rows)
-    return f"<table style='font-size:12px;border-collapse:collapse'>{head}{body}</table>"
+    def cell(value, tag, scope=None):
+        return (f"<{tag}{f' scope={scope}' if scope else ''} style='padding:1px 6px;text-align:right'>"
+                f"{html.escape(str(value))}</{tag}>")
+    head = "<tr>" + "".join(cell(key, "th", "col") for key in rows[0]) + "</tr>"
+    body = "".join("<tr>" + "".join(cell(_number(v), "th" if i == 0 else "td", "row" if i == 0 else None)
+                                    for i, v in enumerate(row.values())) + "</tr>" for row in rows)
+    caption = f"what the optimiser did at step {step}" if step else "what the optimiser did"
+    return (f"<table style='font-size:12px;border-collapse:collapse'><caption>{caption}</caption>"
+            f"<thead>{head}</thead><tbody>{body}</tbody></table>")
 
 
 def _number(value):
@@ -288,6 +294,8 @@ class TrainingStudio:
         self.zero_lines = widgets.Checkbox(value=m.plot.zero_lines, description="first-layer zero lines", indent=False)
         self.zero_lines.observe(lambda change: self._set_zero_lines(change["new"]), names="value")
         self.status = widgets.HTML()
+        self.announcer = Announcer()
+        self.summary = widgets.HTML()
         self.boundary = click_image()
         self.boundary.layout.flex = "0 0 auto"  # full size, to click on
         self.boundary.observe(lambda change: self._clicked(change["new"]), names="click")
@@ -296,14 +304,14 @@ class TrainingStudio:
         self.graph_area = widgets.VBox(layout=widgets.Layout(width="100%"))
         self.live_graph = None
         m.plot.listeners.append(self._show)
-        self.widget = widgets.VBox([widgets.HBox([*self.buttons.values(), self.status]),
-                                    widgets.HBox([widgets.Label("a click on the picture adds a point of"),
-                                                  self.label, self.zero_lines]),
-                                    widgets.HBox([self.boundary, self.table],  # the table wraps below, if
-                                                 layout=widgets.Layout(flex_flow="row wrap")),  # narrow
-                                    self.graph_title, self.graph_area])
+        self.widget = accessible(widgets.VBox([
+            widgets.HBox([*self.buttons.values(), self.status]), self.announcer.region,
+            widgets.HBox([widgets.Label("a click on the picture adds a point of"), self.label, self.zero_lines]),
+            widgets.HBox([widgets.VBox([self.boundary, self.summary]), self.table],  # the table wraps below,
+                         layout=widgets.Layout(flex_flow="row wrap")),  # if narrow
+            self.graph_title, self.graph_area]))
         for part, name in ((self.widget, ""), (self.boundary, "-boundary"), (self.status, "-status"),
-                           (self.table, "-table"), (self.graph_area, "-graph")):
+                           (self.table, "-table"), (self.graph_area, "-graph"), (self.summary, "-summary")):
             part.add_class("tensorgrad-studio" + name)  # names for styling and for the browser tests
         self.stepper = None
         self._show()
@@ -318,6 +326,7 @@ class TrainingStudio:
         if not self.running:
             self._close_stepper()
             self._open_when_paused = True
+            self._announce_start(steps)
             self.job = start(self._run(self.model.run(steps)), self.background)  # a Pause from now on is heard
 
     def resume(self):
@@ -335,11 +344,20 @@ class TrainingStudio:
             self.model.step()
             self.model.plot.finish()  # draws the step unless it was due and drawn already
             self._open_step()
+            self.announcer.say(f"One step: {describe_progress(self.model.plot.history)}. {OPENED}")
 
     def reset(self):
         self._halt()
         self._close_stepper()
         self.model.reset()  # its first frame reaches the picture through the plot's listener
+        self.announcer.say(f"Reset: the original {len(self.model.X)} points and weights, step 0.")
+
+    def _announce_start(self, steps):
+        m = self.model
+        first = m.step_count
+        last = m.target if m.paused else first + (steps or m.steps)
+        self.announcer.start(first, last)
+        self.announcer.say(f"Training from step {first} to step {last}.")
 
     def _run(self, steps):
         self.training = True
@@ -348,13 +366,18 @@ class TrainingStudio:
             yield from steps
         except Exception as error:  # in a thread nobody would see it: show it in the widget too
             self._say(f"training failed: {type(error).__name__}: {error}", error=True)
+            self.announcer.say(f"Training failed: {type(error).__name__}: {error}")
             raise
         finally:
             self.training = False
+        history = self.model.plot.history
         if self.model.paused and self._open_when_paused:
             self._open_step()
+            self.announcer.say(f"Paused at {describe_progress(history)}. {OPENED}")
         else:
             self._say(None)
+            if not self.model.paused and history["step"]:
+                self.announcer.say(f"Training finished at {describe_progress(history)}.")
 
     def _halt(self):
         """Pause a run in progress and wait for it, opening nothing (before the data or the weights change)."""
@@ -395,8 +418,10 @@ class TrainingStudio:
         v = (1 - click.get("y", -1) - box.y0) / box.height
         if 0 <= u <= 1 and 0 <= v <= 1:
             (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-            self._say(self.click((x0 + u * (x1 - x0), y0 + v * (y1 - y0)), click.get("shift", False),
-                                 click.get("button") == 2))
+            done = self.click((x0 + u * (x1 - x0), y0 + v * (y1 - y0)), click.get("shift", False),
+                              click.get("button") == 2)
+            self._say(done)
+            self.announcer.say(f"{done.capitalize()}: {len(self.model.X)} points.")
 
     def _set_zero_lines(self, on):
         self.model.plot.zero_lines = on
@@ -406,8 +431,11 @@ class TrainingStudio:
     # ---- showing ----
     def _show(self, _plot=None):
         m = self.model
-        self.boundary.png = m.plot.png
-        self.table.value = table_html(m.optimizer_table())
+        self.boundary.png, self.boundary.alt = m.plot.png, m.plot.alt
+        self.summary.value = summary_html(m.plot)
+        self.table.value = table_html(m.optimizer_table(), m.last.step if m.last else None)
+        if self.training:
+            self.announcer.progress(m.plot.history)
         if self.stepper is None:
             self._show_live_graph()
         self._say(None)
@@ -451,8 +479,7 @@ class TrainingStudio:
         text = f"step {m.step_count} · {len(m.X)} points"
         if history["step"]:
             text += f" · loss {history['loss'][-1]:.4f} · accuracy {history['accuracy'][-1]:.1%}"
-        colour = "#b00020" if error else "inherit"
-        self.status.value = f"<span style='color:{colour}'>{html.escape(text)} — {html.escape(state)}</span>"
+        self.status.value = f"<span class='{'tg-error' if error else ''}'>{html.escape(text)} — {html.escape(state)}</span>"
 
     def _repr_mimebundle_(self, **kwargs):  # displaying the studio displays its widget
         bundle = self.widget._repr_mimebundle_(**kwargs)
