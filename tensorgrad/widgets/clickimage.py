@@ -56,10 +56,14 @@ def click_image(alt=""):
     return _click_image_class()(alt=alt)
 
 
-def picture(alt=""):
-    """A PNG picture (`png`) with a text alternative (`alt`), clicks ignored: ipywidgets' Image has no alt."""
+def picture(alt="", stretch=False):
+    """A PNG picture (`png`) with a text alternative (`alt`), clicks ignored: ipywidgets' Image has no alt.
+    `stretch`: as wide as its container, as ipywidgets' Image is in a column."""
     require("anywidget")
-    return _click_image_class()(alt=alt, clickable=False)
+    image = _click_image_class()(alt=alt, clickable=False)
+    if stretch:
+        image.add_class("tg-stretch")  # (styled by access.CSS)
+    return image
 
 
 @functools.cache

@@ -232,7 +232,7 @@ class Playground:
         self.buttons["Reset"].on_click(lambda _button: self.reset())
         self.status = widgets.HTML()
         self.announcer = Announcer()
-        self.image = picture()
+        self.image = picture(stretch=True)
         self.summary = widgets.HTML()
         # in a row beside the taller controls the picture would be stretched to their height: keep its shape
         self.neurons = picture()

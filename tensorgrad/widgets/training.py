@@ -364,7 +364,7 @@ class LivePlot(TrainingPlot):
         from .access import Announcer, accessible
         from .clickimage import picture
         super().__init__(model, X, y, **options)
-        self.image = picture()
+        self.image = picture(stretch=True)
         self.text = widgets.HTML()
         self.stop_button = widgets.Button(description="Stop", icon="stop", tooltip="stop after this step")
         self.stop_button.on_click(lambda _button: self.stop())
