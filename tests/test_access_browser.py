@@ -124,3 +124,23 @@ def test_live_plot_is_described_and_has_no_axe_violation(page):
         assert "Legend: red shading and circles: class -1; blue shading and triangles: class 1." in plot.inner_text()
         assert re.search(r"Training finished at step 100: loss", live_text(plot))
         assert axe_violations(page, ".tensorgrad-liveplot") == []
+
+
+def landing_page_html():
+    """The course site's landing page as scripts/build_site.py writes it (the page alone: no site build)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("build_site", NOTEBOOKS.parent / "scripts" / "build_site.py")
+    build_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_site)
+    return build_site.landing_page(sorted(NOTEBOOKS.glob("*.ipynb")))
+
+
+def test_landing_page_has_one_h1_named_links_and_no_axe_violation(page):
+    page.set_content(landing_page_html())
+    assert page.evaluate("() => document.documentElement.lang") == "en"
+    levels = page.locator("h1, h2, h3, h4, h5, h6").evaluate_all("hs => hs.map(h => +h.tagName[1])")
+    assert levels.count(1) == 1 and levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:]))
+    names = page.get_by_role("link").evaluate_all("links => links.map(a => a.textContent.trim())")
+    assert "open in JupyterLab: 3. Stepping through backward" in names
+    assert len(set(names)) == len(names), "two links of the same name lead to different places"
+    assert axe_violations(page) == []

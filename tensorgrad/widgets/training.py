@@ -388,9 +388,9 @@ class LivePlot(TrainingPlot):
         if self.announcer._run is None or self.announcer._run[0] != plot._run_start:
             self.announcer.start(plot._run_start, plot.steps or steps[-1])
         if plot.steps is not None and steps[-1] >= plot.steps:
-            self.announcer.say("Training finished at " + describe_progress(plot.history))
+            self.announcer.say(f"Training finished at {describe_progress(plot.history)}.")
         elif plot.stopped:
-            self.announcer.say("Stopped at " + describe_progress(plot.history))
+            self.announcer.say(f"Stopped at {describe_progress(plot.history)}.")
         else:
             self.announcer.progress(plot.history)
 
