@@ -63,6 +63,7 @@ CSS = f"""
   position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
   overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
 }}
+.{ROOT_CLASS} .tg-row .widget-radio-box {{ flex-direction: row; gap: 0 1em; }}
 .{ROOT_CLASS} .tg-stretch img {{ width: 100%; height: auto; }}
 .{ROOT_CLASS} .tg-error {{ color: var(--jp-error-color1, #b00020); }}
 .{ROOT_CLASS} .tg-summary {{ margin: 2px 0; font-size: var(--jp-content-font-size1, 13px); }}

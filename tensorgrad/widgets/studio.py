@@ -235,15 +235,20 @@ class StudioModel:
         return rows
 
 
+SPOKEN_HEADERS = {"|p|": "norm of the weights", "|grad|": "norm of the gradient", "|m|": "norm of Adam's m",
+                  "|sqrt(v)|": "norm of the square root of Adam's v", "|update|": "norm of the update"}
+
+
 def table_html(rows, step=None):
     """The optimiser table as a small HTML table (norms with 3 significant digits): a caption, a header cell
     per column and one per row (the parameter's name), so a screen reader names the cell it reads."""
     if not rows:
         return "<p><i>optimiser table: after the first step</i></p>"
-    def cell(value, tag, scope=None):
-        return (f"<{tag}{f' scope={scope}' if scope else ''} style='padding:1px 6px;text-align:right'>"
+    def cell(value, tag, scope=None, spoken=None):
+        said = f" aria-label='{html.escape(spoken)}'" if spoken else ""
+        return (f"<{tag}{f' scope={scope}' if scope else ''}{said} style='padding:1px 6px;text-align:right'>"
                 f"{html.escape(str(value))}</{tag}>")
-    head = "<tr>" + "".join(cell(key, "th", "col") for key in rows[0]) + "</tr>"
+    head = "<tr>" + "".join(cell(key, "th", "col", SPOKEN_HEADERS.get(key)) for key in rows[0]) + "</tr>"
     body = "".join("<tr>" + "".join(cell(_number(v), "th" if i == 0 else "td", "row" if i == 0 else None)
                                     for i, v in enumerate(row.values())) + "</tr>" for row in rows)
     caption = f"what the optimiser did at step {step}" if step else "what the optimiser did"
@@ -288,9 +293,11 @@ class TrainingStudio:
         for name, action in (("Train", self.train), ("Pause", self.pause), ("Step", self.step),
                              ("Resume", self.resume), ("Reset", self.reset)):
             self.buttons[name].on_click(lambda _button, action=action: action())
-        self.label = widgets.ToggleButtons(options=[(f"class {c:g}", c) for c in m.classes], value=m.classes[-1],
-                                           style={"button_width": "70px"}, tooltips=["a click adds a point of "
-                                                                                    "this class"] * len(m.classes))
+        # radio buttons, not toggle buttons: ipywidgets' toggles tell a screen reader (and forced colours) nothing
+        # of which one is on
+        self.label = widgets.RadioButtons(options=[(f"class {c:g}", c) for c in m.classes], value=m.classes[-1],
+                                          layout=widgets.Layout(width="auto"))
+        self.label.add_class("tg-row")
         self.zero_lines = widgets.Checkbox(value=m.plot.zero_lines, description="first-layer zero lines", indent=False)
         self.zero_lines.observe(lambda change: self._set_zero_lines(change["new"]), names="value")
         self.status = widgets.HTML()
@@ -306,7 +313,9 @@ class TrainingStudio:
         m.plot.listeners.append(self._show)
         self.widget = accessible(widgets.VBox([
             widgets.HBox([*self.buttons.values(), self.status]), self.announcer.region,
-            widgets.HBox([widgets.Label("a click on the picture adds a point of"), self.label, self.zero_lines]),
+            widgets.HBox([widgets.Label("a click on the picture adds a point of",
+                                        layout=widgets.Layout(width="auto", margin="0 1em 0 0")),
+                          self.label, self.zero_lines]),
             widgets.HBox([widgets.VBox([self.boundary, self.summary]), self.table],  # the table wraps below,
                          layout=widgets.Layout(flex_flow="row wrap")),  # if narrow
             self.graph_title, self.graph_area]))
