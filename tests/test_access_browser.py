@@ -82,6 +82,14 @@ def test_studio_by_keyboard_alone_with_its_alt_text_and_announcements(page):
         wait_for_live(page, ".tensorgrad-studio", rf"Training from step {paused + 1} to step 1000\.")
         press(page, "Pause")
         wait_for_live(page, ".tensorgrad-studio", r"Paused at step")
+
+        # the data edited by keyboard: a point added at x, y = 0, 0, traced, removed
+        press(page, "Add point")
+        wait_for_live(page, ".tensorgrad-studio", r"Added a point of class 1: 101 points\.")
+        press(page, "Trace nearest")
+        wait_for_live(page, ".tensorgrad-studio", r"Traced sample 100: 101 points\.")
+        press(page, "Remove nearest")
+        wait_for_live(page, ".tensorgrad-studio", r"Removed point 100: 100 points\.")
         assert page.evaluate("() => window.mouseEvents") == 0
         assert axe_violations(page, {"include": [".tensorgrad-studio"], "exclude": [".tensorgrad-studio-graph"]}) == []
 

@@ -108,6 +108,13 @@ def test_the_studio_announces_start_quarters_end_step_and_reset():
     assert 'th scope=col' in view.table.value and "<caption>what the optimiser did at step 9</caption>" in \
         view.table.value
     assert view.boundary.alt.startswith("Decision boundary of the data after step 9, 40 points")
+    view.point_x.value, view.point_y.value = 5.0, 5.0  # the keyboard's edits: far from every point
+    view.edit_buttons["Add point"].click()
+    assert said[-1] == "Added a point of class 1: 41 points." and np.allclose(view.model.X[-1], (5, 5))
+    view.edit_buttons["Trace nearest"].click()
+    assert said[-1] == "Traced sample 40: 41 points." and "the loss of sample 40," in view.graph_title.value
+    view.edit_buttons["Remove nearest"].click()
+    assert said[-1] == "Removed point 40: 40 points." and not np.isclose(view.model.X, 5).all(axis=1).any()
     view.reset()
     assert said[-1] == "Reset: the original 40 points and weights, step 0."
     assert "before training" in view.boundary.alt

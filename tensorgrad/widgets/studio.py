@@ -272,7 +272,8 @@ class TrainingStudio:
     (stop after the step in progress and open its backward pass in a stepper), Step (one step, then
     its stepper), Resume (continue the run), Reset (original data and weights). On the boundary
     picture: click to add a point of the selected class, shift-click for the other class, right-click
-    a point to remove it, click a point to step through its own loss. `graph=True` shows the current
+    a point to remove it, click a point to step through its own loss; by keyboard, type x and y and press
+    Add point, Remove nearest or Trace nearest (`edit`). `graph=True` shows the current
     batch's graph live while training (each frame sends only the numbers that changed).
     `background`: as for `training.start` (default: inside a kernel).
     """
@@ -307,6 +308,17 @@ class TrainingStudio:
         self.boundary.layout.flex = "0 0 auto"  # full size, to click on
         self.boundary.observe(lambda change: self._clicked(change["new"]), names="click")
         self.table = widgets.HTML()
+        # the keyboard's way to edit the data: a point typed in, and buttons
+        self.point_x, self.point_y = (widgets.FloatText(value=0.0, step=0.1, description=axis,
+                                                        layout=widgets.Layout(width="130px"),
+                                                        style={"description_width": "20px"}) for axis in "xy")
+        self.edit_buttons = {name: widgets.Button(description=name, tooltip=tip, layout=widgets.Layout(width="auto"))
+                             for name, tip in (("Add point", "add a point of the selected class at x, y"),
+                                               ("Remove nearest", "remove the sample nearest to x, y"),
+                                               ("Trace nearest", "step through the loss of the sample nearest "
+                                                                 "to x, y"))}
+        for name, action in (("Add point", "add"), ("Remove nearest", "remove"), ("Trace nearest", "trace")):
+            self.edit_buttons[name].on_click(lambda _button, action=action: self._edit_by_keys(action))
         self.graph_title = widgets.HTML()
         self.graph_area = widgets.VBox(layout=widgets.Layout(width="100%"))
         self.live_graph = None
@@ -316,6 +328,8 @@ class TrainingStudio:
             widgets.HBox([widgets.Label("a click on the picture adds a point of",
                                         layout=widgets.Layout(width="auto", margin="0 1em 0 0")),
                           self.label, self.zero_lines]),
+            widgets.HBox([widgets.Label("or at", layout=widgets.Layout(width="auto", margin="0 1em 0 0")),
+                          self.point_x, self.point_y, *self.edit_buttons.values()]),
             widgets.HBox([widgets.VBox([self.boundary, self.summary]), self.table],  # the table wraps below,
                          layout=widgets.Layout(flex_flow="row wrap")),  # if narrow
             self.graph_title, self.graph_area]))
@@ -402,22 +416,42 @@ class TrainingStudio:
         x0, x1 = m.plot.ax_boundary.get_xlim()
         near = m.nearest(point, within=PICK_RADIUS * (x1 - x0))
         if right:
-            if near is None or len(m.X) == 1:
-                return "nothing"
-            m.remove_point(near)
-            done = f"removed point {near}"
-        elif near is not None and not shift:
+            return "nothing" if near is None else self.edit("remove", near)
+        if near is not None and not shift:
+            return self.edit("trace", near)
+        classes = m.classes
+        label = classes[(classes.index(self.label.value) + 1) % len(classes)] if shift else self.label.value
+        return self.edit("add", point, label)
+
+    def edit(self, action, where, label=None):
+        """"add" a point at `where` (x, y) of class `label` (default: the one selected), or "remove" or "trace"
+        sample `where` (an index); returns what it did. Clicks on the picture and the keyboard's row both edit."""
+        m = self.model
+        if action == "trace":
             self._halt()
-            self._open(m.sample_loss(near), f"the loss of sample {near}, through the current weights")
-            return f"traced sample {near}"
+            self._open(m.sample_loss(where), f"the loss of sample {where}, through the current weights")
+            return f"traced sample {where}"
+        if action == "remove":
+            if len(m.X) == 1:
+                return "nothing"
+            m.remove_point(where)
+            done = f"removed point {where}"
         else:
-            classes = m.classes
-            label = classes[(classes.index(self.label.value) + 1) % len(classes)] if shift else self.label.value
-            m.add_point(point, label)
+            label = self.label.value if label is None else label
+            m.add_point(where, label)
             done = f"added a point of class {label:g}"
         if not self.running:  # (a run draws the edit in its next frame)
             m.redraw()
         return done
+
+    def _edit_by_keys(self, action):
+        """The keyboard's way to edit: at the point typed in x and y, or at the sample nearest to it."""
+        point = (self.point_x.value, self.point_y.value)
+        self._did(self.edit(action, point if action == "add" else self.model.nearest(point, within=np.inf)))
+
+    def _did(self, done):
+        self._say(done)
+        self.announcer.say(f"{done[0].upper()}{done[1:]}: {len(self.model.X)} points.")
 
     def _clicked(self, click):
         """A click in the browser, at fractions of the image: to data coordinates on the boundary, if on it."""
@@ -427,10 +461,8 @@ class TrainingStudio:
         v = (1 - click.get("y", -1) - box.y0) / box.height
         if 0 <= u <= 1 and 0 <= v <= 1:
             (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-            done = self.click((x0 + u * (x1 - x0), y0 + v * (y1 - y0)), click.get("shift", False),
-                              click.get("button") == 2)
-            self._say(done)
-            self.announcer.say(f"{done.capitalize()}: {len(self.model.X)} points.")
+            self._did(self.click((x0 + u * (x1 - x0), y0 + v * (y1 - y0)), click.get("shift", False),
+                                 click.get("button") == 2))
 
     def _set_zero_lines(self, on):
         self.model.plot.zero_lines = on
