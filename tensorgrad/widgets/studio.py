@@ -24,6 +24,7 @@ from .access import Announcer, accessible
 from .clickimage import click_image
 from .training import TrainingPlot, describe_progress, start, summary_html
 
+WRAP = {"flex_flow": "row wrap", "align_items": "center"}  # rows that wrap, not clip, at 200% zoom
 OPENED = "Its backward pass is open in the stepper below."
 PICK_RADIUS = 0.03  # a click this close to a point (as a fraction of the picture's width) is on the point
 
@@ -288,7 +289,7 @@ class TrainingStudio:
         self.background, self.job, self.show_graph = background, None, graph
         self._open_when_paused, self.training = True, False
         m = self.model
-        self.buttons = {name: widgets.Button(description=name, icon=icon, layout=widgets.Layout(width="90px"))
+        self.buttons = {name: widgets.Button(description=name, icon=icon, layout=widgets.Layout(width="auto"))
                         for name, icon in (("Train", "play"), ("Pause", "pause"), ("Step", "step-forward"),
                                            ("Resume", "forward"), ("Reset", "refresh"))}
         for name, action in (("Train", self.train), ("Pause", self.pause), ("Step", self.step),
@@ -324,12 +325,12 @@ class TrainingStudio:
         self.live_graph = None
         m.plot.listeners.append(self._show)
         self.widget = accessible(widgets.VBox([
-            widgets.HBox([*self.buttons.values(), self.status]), self.announcer.region,
+            widgets.HBox([*self.buttons.values(), self.status], layout=WRAP), self.announcer.region,
             widgets.HBox([widgets.Label("a click on the picture adds a point of",
                                         layout=widgets.Layout(width="auto", margin="0 1em 0 0")),
-                          self.label, self.zero_lines]),
+                          self.label, self.zero_lines], layout=WRAP),
             widgets.HBox([widgets.Label("or at", layout=widgets.Layout(width="auto", margin="0 1em 0 0")),
-                          self.point_x, self.point_y, *self.edit_buttons.values()]),
+                          self.point_x, self.point_y, *self.edit_buttons.values()], layout=WRAP),
             widgets.HBox([widgets.VBox([self.boundary, self.summary]), self.table],  # the table wraps below,
                          layout=widgets.Layout(flex_flow="row wrap")),  # if narrow
             self.graph_title, self.graph_area]))
