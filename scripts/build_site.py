@@ -214,11 +214,12 @@ def landing_page(notebooks):
     rows = []
     for path in notebooks:
         title, paragraph, app = notebook_summary(path)
-        links = [f'<a href="lab/index.html?path={path.name}">open in JupyterLab</a>',
-                 f'<a href="notebooks/index.html?path={path.name}">open in the Notebook view</a>',
-                 f'<a href="lab/index.html?path=student/{path.name}">student version</a>']
+        which = f"<span class=sr>: {html.escape(title)}</span>"  # a link read out of its list still says which
+        links = [f'<a href="lab/index.html?path={path.name}">open in JupyterLab{which}</a>',
+                 f'<a href="notebooks/index.html?path={path.name}">open in the Notebook view{which}</a>',
+                 f'<a href="lab/index.html?path=student/{path.name}">student version{which}</a>']
         if app:
-            links.append(f'<a href="voici/render/{path.stem}.html">open as an app</a>')
+            links.append(f'<a href="voici/render/{path.stem}.html">open as an app{which}</a>')
         rows.append(f"<li><h2>{html.escape(title)}</h2><p>{_markdown_inline(paragraph)}</p>{_needs_torch(path)}"
                     f"<p class=links>{' · '.join(links)}</p></li>")
     return f"""<!doctype html>
@@ -228,16 +229,17 @@ def landing_page(notebooks):
 <script id="jupyter-config-data" type="application/json" data-jupyter-lite-root=".">{{}}</script>
 <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;line-height:1.45}}
 ul{{list-style:none;padding-left:0}} li h2{{font-size:1.1rem;margin:1.2rem 0 .2rem}} li p{{margin:.2rem 0}}
-.links a{{white-space:nowrap}} code{{background:#f3f3f3;padding:0 .2em}}</style></head>
-<body><h1>tensorgrad: the autograd you can see</h1>
+.links a{{white-space:nowrap}} code{{background:#f3f3f3;padding:0 .2em}}
+.sr{{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}</style></head>
+<body><main><h1>tensorgrad: the autograd you can see</h1>
 <p>Every notebook of the course runs here, in your browser, with nothing to install: Python runs as WebAssembly
 (Pyodide). The first run of a notebook takes half a minute while Python and numpy load; your edits are kept in
 this browser only. <b>Open in JupyterLab</b> (or the simpler Notebook view) to read and run the code,
 <b>student version</b> for the exercises with the answers taken out, <b>open as an app</b> for the widgets alone.</p>
 <p>{GRADER_NOTE}</p>
-<ul>{''.join(rows)}</ul>
+<ul role="list">{''.join(rows)}</ul>
 <p><a href="lab/index.html">All files in JupyterLab</a> · <a href="tree/index.html">all files in the Notebook view</a>
-· <a href="voici/tree/index.html">all apps</a></p></body></html>
+· <a href="voici/tree/index.html">all apps</a></p></main></body></html>
 """
 
 

@@ -245,7 +245,7 @@ def test_moons_notebook_runs_in_jupyterlab(page, tmp_path):
     with jupyterlab(tmp_path) as base:
         state = run_notebook_in(page, base, "/lab/tree/05_training_moons.ipynb")
         assert state["errors"] == []
-        live = page.locator(".tensorgrad-liveplot-image").first  # the live plot's Image widget
+        live = page.locator(".tensorgrad-liveplot-image img").first  # the live plot's picture
         live.scroll_into_view_if_needed()
         live.wait_for(state="visible")
         box = live.bounding_box()
@@ -257,16 +257,16 @@ def test_playground_in_voila_trains_on_circles(page):
     with voila(NOTEBOOKS / "07_playground.ipynb") as base:
         page.goto(base + "/")
         playground = page.locator(".tensorgrad-playground").first
-        picture = playground.locator(".tensorgrad-playground-boundary")
+        picture = playground.locator(".tensorgrad-playground-boundary img")
         picture.wait_for(state="visible")
         moons_src = picture.get_attribute("src")
         playground.locator("select").first.select_option("circles")
-        page.wait_for_function("src => document.querySelector('.tensorgrad-playground-boundary').src !== src",
+        page.wait_for_function("src => document.querySelector('.tensorgrad-playground-boundary img').src !== src",
                                arg=moons_src)
         untrained_src = picture.get_attribute("src")
         playground.get_by_role("button", name="Train").click()
         playground.locator(".tensorgrad-playground-status", has_text=re.compile(r"step \d+: loss")).wait_for()
-        page.wait_for_function("src => document.querySelector('.tensorgrad-playground-boundary').src !== src",
+        page.wait_for_function("src => document.querySelector('.tensorgrad-playground-boundary img').src !== src",
                                arg=untrained_src)
         assert picture.evaluate("img => img.naturalWidth") > 200
 

@@ -95,9 +95,9 @@ def test_playground_first_layer_panels_keep_their_shape_in_voila(page):
     """Beside the taller controls, the first-layer picture used to be stretched to their height."""
     with voila(NOTEBOOKS / "07_playground.ipynb") as base:
         page.goto(base + "/")
-        neurons = page.locator(".tensorgrad-playground-neurons").first
+        neurons = page.locator(".tensorgrad-playground-neurons img").first
         neurons.wait_for(state="visible")
-        page.wait_for_function("() => document.querySelector('.tensorgrad-playground-neurons').naturalWidth > 0")
+        page.wait_for_function("() => document.querySelector('.tensorgrad-playground-neurons img').naturalWidth > 0")
         natural = neurons.evaluate("img => img.naturalWidth / img.naturalHeight")
         box = neurons.bounding_box()
         assert abs(box["width"] / box["height"] - natural) < 0.03 * natural

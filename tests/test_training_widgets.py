@@ -203,16 +203,16 @@ def live_plot_class():
 def test_live_plot_updates_its_image_and_stop_button_stops(moons, live_plot_class):
     X, y = moons
     plot = live_plot_class(every=3, min_interval=0, resolution=20)
-    assert plot.image.value == b""  # nothing drawn yet
+    assert plot.image.png == b""  # nothing drawn yet
     seen = []
 
     def watch_and_press_stop(state):
-        seen.append(plot.image.value)
+        seen.append(plot.image.png)
         if state.step == 8:
             plot.stop_button.click()
     fit(small_net(), X, y, steps=50, callbacks=[plot, watch_and_press_stop])
     assert plot.history["step"] == list(range(1, 10))  # Stop pressed during step 8 ends the run after step 9
-    assert plot.frames == 3 and plot.image.value == plot.png
+    assert plot.frames == 3 and plot.image.png == plot.png
     assert seen[2] != seen[5] and seen[2][:8] == PNG_MAGIC
     bundle = plot._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
@@ -412,10 +412,10 @@ def playground():
 
 
 def test_playground_buttons_train_stop_and_reset(playground):
-    start_png = playground.image.value
-    assert start_png[:8] == PNG_MAGIC and playground.neurons.value[:8] == PNG_MAGIC
+    start_png = playground.image.png
+    assert start_png[:8] == PNG_MAGIC and playground.neurons.png[:8] == PNG_MAGIC
     playground.buttons["Train"].click()
-    assert playground.model.step == 20 and playground.image.value != start_png
+    assert playground.model.step == 20 and playground.image.png != start_png
     assert "step 20" in playground.status.value and not playground.buttons["Train"].disabled
 
     stop_at = []
@@ -431,7 +431,7 @@ def test_playground_buttons_train_stop_and_reset(playground):
     playground.model.plot.listeners.remove(press_stop)
 
     playground.buttons["Reset"].click()
-    assert playground.model.step == 0 and playground.image.value == start_png
+    assert playground.model.step == 0 and playground.image.png == start_png
     assert "untrained" in playground.status.value
 
 
@@ -463,7 +463,7 @@ def test_playground_trains_in_a_thread_and_stop_interrupts_it():
     view.buttons["Stop"].click()
     view.wait(timeout=20)
     assert not view.running and 3 <= view.model.step < 3000
-    assert view.image.value == view.model.plot.png  # the step it stopped on is drawn
+    assert view.image.png == view.model.plot.png  # the step it stopped on is drawn
     view.buttons["Train"].click()
     view.buttons["Reset"].click()  # halts the new run first
     assert not view.running and view.model.step == 0

@@ -20,8 +20,10 @@ from ..nn import Linear, ReLU, Sequential, Sigmoid, Tanh
 from ..optim import SGD
 from ..train import fit, fit_iter
 from .._deps import require
+from .access import Announcer, accessible
+from .clickimage import picture
 from .drawing import evaluate, grid_over, png_bytes
-from .training import TrainingPlot, start
+from .training import TrainingPlot, describe_progress, spoken, start, summary_html
 
 DATASETS = {  # name -> (n_samples, noise, seed) -> (X, labels 0/1); noise means what the generator makes of it
     "moons": lambda n, noise, seed: datasets.moons(n, noise=noise, seed=seed, labels="01"),
@@ -62,7 +64,7 @@ class PlaygroundModel:
         self.dataset, self.noise, self.hidden, self.activation = dataset, noise, hidden, activation
         self.lr, self.steps, self.samples, self.seed = lr, steps, samples, seed
         self.resolution, self.max_units = resolution, max_units
-        self.plot = TrainingPlot(every=every, min_interval=min_interval, resolution=resolution)
+        self.plot = TrainingPlot(every=every, min_interval=min_interval, resolution=resolution, name=dataset)
         self.plot.listeners.append(self._draw_neurons)
         self.neuron_figure = require("matplotlib.figure", "demo").Figure(dpi=72)
         require("matplotlib.backends.backend_agg", "demo").FigureCanvasAgg(self.neuron_figure)
@@ -79,6 +81,7 @@ class PlaygroundModel:
         rebuild = not hasattr(self, "net") or any(merged[k] != getattr(self, k) for k in REBUILDS)
         for name, value in merged.items():
             setattr(self, name, value)
+        self.plot.name = self.dataset
         if rebuild:
             self.reset()
         self.optimizer.lr = self.lr
@@ -152,11 +155,31 @@ class PlaygroundModel:
         figure.suptitle(f"first layer, {which}", fontsize=9, y=0.995, va="top")
 
     def _draw_neurons(self, plot):
-        for image, activation in zip(self._neuron_images, self.neuron_maps()):
+        maps = self.neuron_maps()
+        for image, activation in zip(self._neuron_images, maps):
             limit = max(np.abs(activation).max(), 1e-9)
             image.set_data(activation)
             image.set_clim(-limit, limit)
         self.neurons_png = png_bytes(self.neuron_figure)
+        self.neurons_alt = describe_neurons(maps[:len(self._neuron_images)], self.hidden, self.activation)
+
+
+def describe_neurons(maps, hidden, activation):
+    """The first-layer panels in words: what they show, their colours, and per unit its range and where over
+    the plane (of the picture's ninths: left or right, bottom or top) it is most positive."""
+    if not hidden:
+        return "No hidden layer: a linear model, so there are no first-layer panels."
+    shown = len(maps)
+    text = (f"First hidden layer: {hidden[0]} {activation} units, {shown} shown, each a panel of its activation "
+            "over the plane; blue where it is positive, red where negative, white near zero.")
+    for k, activation_map in enumerate(maps):
+        rows, cols = activation_map.shape
+        i, j = np.unravel_index(activation_map.argmax(), activation_map.shape)
+        where = (("bottom", "middle", "top")[min(3 * i // rows, 2)] + " " +
+                 ("left", "centre", "right")[min(3 * j // cols, 2)]).replace("middle centre", "centre")
+        text += (f" Unit {k + 1}: from {spoken(activation_map.min())} to {spoken(activation_map.max())}, "
+                 f"highest at the {where}.")
+    return text
 
 
 def _check(settings):
@@ -200,19 +223,24 @@ class Playground:
         for name, control in self.controls.items():
             control.style.description_width = "90px"
             control.observe(lambda change, name=name: self._configure(name, change["new"]), names="value")
-        self.buttons = {name: widgets.Button(description=name, icon=icon)
-                        for name, icon in (("Train", "play"), ("Stop", "stop"), ("Reset", "refresh"))}
+        self.buttons = {name: widgets.Button(description=name, icon=icon, tooltip=tip)
+                        for name, icon, tip in (("Train", "play", "train the chosen number of steps"),
+                                                ("Stop", "stop", "stop after this step"),
+                                                ("Reset", "refresh", "new data and initial weights from the seed"))}
         self.buttons["Train"].on_click(lambda _button: self.train())
         self.buttons["Stop"].on_click(lambda _button: self.stop())
         self.buttons["Reset"].on_click(lambda _button: self.reset())
         self.status = widgets.HTML()
-        self.image = widgets.Image(format="png")
-        # in a row beside the taller controls the image would be stretched to their height: keep its shape
-        self.neurons = widgets.Image(format="png", layout=widgets.Layout(align_self="flex-start",
-                                                                         object_fit="contain"))
+        self.announcer = Announcer()
+        self.image = picture(stretch=True)
+        self.summary = widgets.HTML()
+        # in a row beside the taller controls the picture would be stretched to their height: keep its shape
+        self.neurons = picture()
+        self.neurons.layout = widgets.Layout(align_self="flex-start")
         m.plot.listeners.append(self._show)
-        panel = widgets.VBox([*self.controls.values(), widgets.HBox(list(self.buttons.values())), self.status])
-        self.widget = widgets.VBox([widgets.HBox([panel, self.neurons]), self.image])
+        panel = widgets.VBox([*self.controls.values(), widgets.HBox(list(self.buttons.values())), self.status,
+                              self.announcer.region])
+        self.widget = accessible(widgets.VBox([widgets.HBox([panel, self.neurons]), self.image, self.summary]))
         for part, name in ((self.widget, ""), (self.image, "-boundary"), (self.status, "-status"),
                            (self.neurons, "-neurons")):
             part.add_class("tensorgrad-playground" + name)  # names for styling and for the browser tests
@@ -229,12 +257,18 @@ class Playground:
 
     def _train(self):
         self.buttons["Train"].disabled = True
+        first = self.model.step
+        self.announcer.start(first, first + self.model.steps)
         self._say(f"training {self.model.steps} steps...")
+        self.announcer.say(f"Training {self.model.steps} steps from step {first}.")
         try:
             yield from self.model.train_iter()
             self._say(None)
+            done = "finished" if self.model.step >= first + self.model.steps else "stopped"
+            self.announcer.say(f"Training {done} at {describe_progress(self.model.plot.history)}.")
         except Exception as error:  # in a thread nobody would see it: show it in the widget too
             self._say(f"training failed: {type(error).__name__}: {error}", error=True)
+            self.announcer.say(f"Training failed: {type(error).__name__}: {error}")
             raise
         finally:
             self.buttons["Train"].disabled = False
@@ -249,6 +283,7 @@ class Playground:
     def reset(self):
         self._halt()
         self.model.reset()  # its first frame reaches the images through the plot's listener
+        self.announcer.say("Reset: new data and initial weights, step 0.")
 
     def _halt(self):
         """Stop a running training and wait for it, before the data or the net change under it."""
@@ -263,13 +298,19 @@ class Playground:
             self.model.configure(**{name: value})
         except ValueError as error:
             self._say(str(error), error=True)
+            self.announcer.say(str(error))
             return
         self._say(None)
+        if name in REBUILDS:
+            self.announcer.say(f"{self.controls[name].description} {value}: new data and network, step 0.")
 
     def _show(self, _plot=None):
-        self.image.value = self.model.plot.png
-        self.neurons.value = self.model.neurons_png
+        m = self.model
+        self.image.png, self.image.alt = m.plot.png, m.plot.alt
+        self.neurons.png, self.neurons.alt = m.neurons_png, m.neurons_alt
+        self.summary.value = summary_html(m.plot)
         self._say(None)
+        self.announcer.progress(m.plot.history)  # (silent but for a run passing a quarter)
 
     def _say(self, message, error=False):
         """The status line: a message, or else the step, loss and accuracy reached."""
@@ -277,8 +318,7 @@ class Playground:
         if message is None:
             message = (f"step {self.model.step}: loss {history['loss'][-1]:.4f}, accuracy {history['accuracy'][-1]:.1%}"
                        if history["step"] else "untrained: press Train")
-        colour = "#b00020" if error else "inherit"
-        self.status.value = f"<span style='color:{colour}'>{html.escape(message)}</span>"
+        self.status.value = f"<span class='{'tg-error' if error else ''}'>{html.escape(message)}</span>"
 
     def _repr_mimebundle_(self, **kwargs):  # displaying the playground displays its widget
         return self.widget._repr_mimebundle_(**kwargs)

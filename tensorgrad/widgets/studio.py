@@ -20,9 +20,12 @@ from ..engine import Value
 from ..optim import SGD, Adam
 from ..train import accuracy, accuracy_threshold, check_batch_size, forward_backward, loss_function
 from .._deps import require
+from .access import Announcer, accessible
 from .clickimage import click_image
-from .training import TrainingPlot, start
+from .training import TrainingPlot, describe_progress, start, summary_html
 
+WRAP = {"flex_flow": "row wrap", "align_items": "center"}  # rows that wrap, not clip, at 200% zoom
+OPENED = "Its backward pass is open in the stepper below."
 PICK_RADIUS = 0.03  # a click this close to a point (as a fraction of the picture's width) is on the point
 
 
@@ -233,16 +236,25 @@ class StudioModel:
         return rows
 
 
-def table_html(rows):
-    """The optimiser table as a small HTML table (norms with 3 significant digits)."""
+SPOKEN_HEADERS = {"|p|": "norm of the weights", "|grad|": "norm of the gradient", "|m|": "norm of Adam's m",
+                  "|sqrt(v)|": "norm of the square root of Adam's v", "|update|": "norm of the update"}
+
+
+def table_html(rows, step=None):
+    """The optimiser table as a small HTML table (norms with 3 significant digits): a caption, a header cell
+    per column and one per row (the parameter's name), so a screen reader names the cell it reads."""
     if not rows:
         return "<p><i>optimiser table: after the first step</i></p>"
-    def cells(values, tag):
-        return "".join(f"<{tag} style='padding:1px 6px;text-align:right'>{html.escape(str(v))}</{tag}>"
-                       for v in values)
-    head = f"<tr>{cells(rows[0].keys(), 'th')}</tr>"
-    body = "".join(f"<tr>{cells([_number(v) for v in row.values()], 'td')}</tr>" for row in rows)
-    return f"<table style='font-size:12px;border-collapse:collapse'>{head}{body}</table>"
+    def cell(value, tag, scope=None, spoken=None):
+        said = f" aria-label='{html.escape(spoken)}'" if spoken else ""
+        return (f"<{tag}{f' scope={scope}' if scope else ''}{said} style='padding:1px 6px;text-align:right'>"
+                f"{html.escape(str(value))}</{tag}>")
+    head = "<tr>" + "".join(cell(key, "th", "col", SPOKEN_HEADERS.get(key)) for key in rows[0]) + "</tr>"
+    body = "".join("<tr>" + "".join(cell(_number(v), "th" if i == 0 else "td", "row" if i == 0 else None)
+                                    for i, v in enumerate(row.values())) + "</tr>" for row in rows)
+    caption = f"what the optimiser did at step {step}" if step else "what the optimiser did"
+    return (f"<table style='font-size:12px;border-collapse:collapse'><caption>{caption}</caption>"
+            f"<thead>{head}</thead><tbody>{body}</tbody></table>")
 
 
 def _number(value):
@@ -261,7 +273,8 @@ class TrainingStudio:
     (stop after the step in progress and open its backward pass in a stepper), Step (one step, then
     its stepper), Resume (continue the run), Reset (original data and weights). On the boundary
     picture: click to add a point of the selected class, shift-click for the other class, right-click
-    a point to remove it, click a point to step through its own loss. `graph=True` shows the current
+    a point to remove it, click a point to step through its own loss; by keyboard, type x and y and press
+    Add point, Remove nearest or Trace nearest (`edit`). `graph=True` shows the current
     batch's graph live while training (each frame sends only the numbers that changed).
     `background`: as for `training.start` (default: inside a kernel).
     """
@@ -276,34 +289,53 @@ class TrainingStudio:
         self.background, self.job, self.show_graph = background, None, graph
         self._open_when_paused, self.training = True, False
         m = self.model
-        self.buttons = {name: widgets.Button(description=name, icon=icon, layout=widgets.Layout(width="90px"))
+        self.buttons = {name: widgets.Button(description=name, icon=icon, layout=widgets.Layout(width="auto"))
                         for name, icon in (("Train", "play"), ("Pause", "pause"), ("Step", "step-forward"),
                                            ("Resume", "forward"), ("Reset", "refresh"))}
         for name, action in (("Train", self.train), ("Pause", self.pause), ("Step", self.step),
                              ("Resume", self.resume), ("Reset", self.reset)):
             self.buttons[name].on_click(lambda _button, action=action: action())
-        self.label = widgets.ToggleButtons(options=[(f"class {c:g}", c) for c in m.classes], value=m.classes[-1],
-                                           style={"button_width": "70px"}, tooltips=["a click adds a point of "
-                                                                                    "this class"] * len(m.classes))
+        # radio buttons, not toggle buttons: ipywidgets' toggles tell a screen reader (and forced colours) nothing
+        # of which one is on
+        self.label = widgets.RadioButtons(options=[(f"class {c:g}", c) for c in m.classes], value=m.classes[-1],
+                                          layout=widgets.Layout(width="auto"))
+        self.label.add_class("tg-row")
         self.zero_lines = widgets.Checkbox(value=m.plot.zero_lines, description="first-layer zero lines", indent=False)
         self.zero_lines.observe(lambda change: self._set_zero_lines(change["new"]), names="value")
         self.status = widgets.HTML()
+        self.announcer = Announcer()
+        self.summary = widgets.HTML()
         self.boundary = click_image()
         self.boundary.layout.flex = "0 0 auto"  # full size, to click on
         self.boundary.observe(lambda change: self._clicked(change["new"]), names="click")
         self.table = widgets.HTML()
+        # the keyboard's way to edit the data: a point typed in, and buttons
+        self.point_x, self.point_y = (widgets.FloatText(value=0.0, step=0.1, description=axis,
+                                                        layout=widgets.Layout(width="130px"),
+                                                        style={"description_width": "20px"}) for axis in "xy")
+        self.edit_buttons = {name: widgets.Button(description=name, tooltip=tip, layout=widgets.Layout(width="auto"))
+                             for name, tip in (("Add point", "add a point of the selected class at x, y"),
+                                               ("Remove nearest", "remove the sample nearest to x, y"),
+                                               ("Trace nearest", "step through the loss of the sample nearest "
+                                                                 "to x, y"))}
+        for name, action in (("Add point", "add"), ("Remove nearest", "remove"), ("Trace nearest", "trace")):
+            self.edit_buttons[name].on_click(lambda _button, action=action: self._edit_by_keys(action))
         self.graph_title = widgets.HTML()
         self.graph_area = widgets.VBox(layout=widgets.Layout(width="100%"))
         self.live_graph = None
         m.plot.listeners.append(self._show)
-        self.widget = widgets.VBox([widgets.HBox([*self.buttons.values(), self.status]),
-                                    widgets.HBox([widgets.Label("a click on the picture adds a point of"),
-                                                  self.label, self.zero_lines]),
-                                    widgets.HBox([self.boundary, self.table],  # the table wraps below, if
-                                                 layout=widgets.Layout(flex_flow="row wrap")),  # narrow
-                                    self.graph_title, self.graph_area])
+        self.widget = accessible(widgets.VBox([
+            widgets.HBox([*self.buttons.values(), self.status], layout=WRAP), self.announcer.region,
+            widgets.HBox([widgets.Label("a click on the picture adds a point of",
+                                        layout=widgets.Layout(width="auto", margin="0 1em 0 0")),
+                          self.label, self.zero_lines], layout=WRAP),
+            widgets.HBox([widgets.Label("or at", layout=widgets.Layout(width="auto", margin="0 1em 0 0")),
+                          self.point_x, self.point_y, *self.edit_buttons.values()], layout=WRAP),
+            widgets.HBox([widgets.VBox([self.boundary, self.summary]), self.table],  # the table wraps below,
+                         layout=widgets.Layout(flex_flow="row wrap")),  # if narrow
+            self.graph_title, self.graph_area]))
         for part, name in ((self.widget, ""), (self.boundary, "-boundary"), (self.status, "-status"),
-                           (self.table, "-table"), (self.graph_area, "-graph")):
+                           (self.table, "-table"), (self.graph_area, "-graph"), (self.summary, "-summary")):
             part.add_class("tensorgrad-studio" + name)  # names for styling and for the browser tests
         self.stepper = None
         self._show()
@@ -318,6 +350,7 @@ class TrainingStudio:
         if not self.running:
             self._close_stepper()
             self._open_when_paused = True
+            self._announce_start(steps)
             self.job = start(self._run(self.model.run(steps)), self.background)  # a Pause from now on is heard
 
     def resume(self):
@@ -335,11 +368,20 @@ class TrainingStudio:
             self.model.step()
             self.model.plot.finish()  # draws the step unless it was due and drawn already
             self._open_step()
+            self.announcer.say(f"One step: {describe_progress(self.model.plot.history)}. {OPENED}")
 
     def reset(self):
         self._halt()
         self._close_stepper()
         self.model.reset()  # its first frame reaches the picture through the plot's listener
+        self.announcer.say(f"Reset: the original {len(self.model.X)} points and weights, step 0.")
+
+    def _announce_start(self, steps):
+        m = self.model
+        first = m.step_count
+        last = m.target if m.paused else first + (steps or m.steps)
+        self.announcer.start(first, last)
+        self.announcer.say(f"Training from step {first} to step {last}.")
 
     def _run(self, steps):
         self.training = True
@@ -348,13 +390,18 @@ class TrainingStudio:
             yield from steps
         except Exception as error:  # in a thread nobody would see it: show it in the widget too
             self._say(f"training failed: {type(error).__name__}: {error}", error=True)
+            self.announcer.say(f"Training failed: {type(error).__name__}: {error}")
             raise
         finally:
             self.training = False
+        history = self.model.plot.history
         if self.model.paused and self._open_when_paused:
             self._open_step()
+            self.announcer.say(f"Paused at {describe_progress(history)}. {OPENED}")
         else:
             self._say(None)
+            if not self.model.paused and history["step"]:
+                self.announcer.say(f"Training finished at {describe_progress(history)}.")
 
     def _halt(self):
         """Pause a run in progress and wait for it, opening nothing (before the data or the weights change)."""
@@ -370,22 +417,42 @@ class TrainingStudio:
         x0, x1 = m.plot.ax_boundary.get_xlim()
         near = m.nearest(point, within=PICK_RADIUS * (x1 - x0))
         if right:
-            if near is None or len(m.X) == 1:
-                return "nothing"
-            m.remove_point(near)
-            done = f"removed point {near}"
-        elif near is not None and not shift:
+            return "nothing" if near is None else self.edit("remove", near)
+        if near is not None and not shift:
+            return self.edit("trace", near)
+        classes = m.classes
+        label = classes[(classes.index(self.label.value) + 1) % len(classes)] if shift else self.label.value
+        return self.edit("add", point, label)
+
+    def edit(self, action, where, label=None):
+        """"add" a point at `where` (x, y) of class `label` (default: the one selected), or "remove" or "trace"
+        sample `where` (an index); returns what it did. Clicks on the picture and the keyboard's row both edit."""
+        m = self.model
+        if action == "trace":
             self._halt()
-            self._open(m.sample_loss(near), f"the loss of sample {near}, through the current weights")
-            return f"traced sample {near}"
+            self._open(m.sample_loss(where), f"the loss of sample {where}, through the current weights")
+            return f"traced sample {where}"
+        if action == "remove":
+            if len(m.X) == 1:
+                return "nothing"
+            m.remove_point(where)
+            done = f"removed point {where}"
         else:
-            classes = m.classes
-            label = classes[(classes.index(self.label.value) + 1) % len(classes)] if shift else self.label.value
-            m.add_point(point, label)
+            label = self.label.value if label is None else label
+            m.add_point(where, label)
             done = f"added a point of class {label:g}"
         if not self.running:  # (a run draws the edit in its next frame)
             m.redraw()
         return done
+
+    def _edit_by_keys(self, action):
+        """The keyboard's way to edit: at the point typed in x and y, or at the sample nearest to it."""
+        point = (self.point_x.value, self.point_y.value)
+        self._did(self.edit(action, point if action == "add" else self.model.nearest(point, within=np.inf)))
+
+    def _did(self, done):
+        self._say(done)
+        self.announcer.say(f"{done[0].upper()}{done[1:]}: {len(self.model.X)} points.")
 
     def _clicked(self, click):
         """A click in the browser, at fractions of the image: to data coordinates on the boundary, if on it."""
@@ -395,7 +462,7 @@ class TrainingStudio:
         v = (1 - click.get("y", -1) - box.y0) / box.height
         if 0 <= u <= 1 and 0 <= v <= 1:
             (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-            self._say(self.click((x0 + u * (x1 - x0), y0 + v * (y1 - y0)), click.get("shift", False),
+            self._did(self.click((x0 + u * (x1 - x0), y0 + v * (y1 - y0)), click.get("shift", False),
                                  click.get("button") == 2))
 
     def _set_zero_lines(self, on):
@@ -406,8 +473,11 @@ class TrainingStudio:
     # ---- showing ----
     def _show(self, _plot=None):
         m = self.model
-        self.boundary.png = m.plot.png
-        self.table.value = table_html(m.optimizer_table())
+        self.boundary.png, self.boundary.alt = m.plot.png, m.plot.alt
+        self.summary.value = summary_html(m.plot)
+        self.table.value = table_html(m.optimizer_table(), m.last.step if m.last else None)
+        if self.training:
+            self.announcer.progress(m.plot.history)
         if self.stepper is None:
             self._show_live_graph()
         self._say(None)
@@ -451,8 +521,7 @@ class TrainingStudio:
         text = f"step {m.step_count} · {len(m.X)} points"
         if history["step"]:
             text += f" · loss {history['loss'][-1]:.4f} · accuracy {history['accuracy'][-1]:.1%}"
-        colour = "#b00020" if error else "inherit"
-        self.status.value = f"<span style='color:{colour}'>{html.escape(text)} — {html.escape(state)}</span>"
+        self.status.value = f"<span class='{'tg-error' if error else ''}'>{html.escape(text)} — {html.escape(state)}</span>"
 
     def _repr_mimebundle_(self, **kwargs):  # displaying the studio displays its widget
         bundle = self.widget._repr_mimebundle_(**kwargs)

@@ -8,6 +8,12 @@ milliseconds, so drawing every step would slow a small net's training several ti
 state, so nothing piles up under nbval or in plain pytest) and a Stop button. Headless (scripts, CI,
 stored notebooks) the final frame is `plot.finish()`, `plot.save(path)` or `plot.show_final()`.
 
+What a picture cannot say to a screen reader, the plot says in words, written from its data (not
+from the picture): `describe_boundary` (the dataset, the accuracy, which class the model predicts
+where, from its predictions on the picture's grid) is the picture's alt text, `describe_curves` (the
+loss and accuracy, first, last and best) its summary, `describe_colours` its legend. Each frame
+renews `alt`, `summary` and `legend`. Points are told apart by shape as well as colour.
+
 Both are `fit` callbacks and work in a hand-written loop:
 
     plot = LivePlot(model, X, y, steps=100)
@@ -18,6 +24,8 @@ Both are `fit` callbacks and work in a hand-written loop:
 """
 import asyncio
 import contextlib
+import functools
+import html
 import math
 import sys
 import threading
@@ -31,6 +39,124 @@ from .._deps import require
 from .drawing import Boundary, Frames, grid_over, nice_ceiling, zero_line_segments
 
 FRAMES = 25  # frames per run when `every` is chosen automatically
+AREAS = (("bottom left", "bottom", "bottom right"), ("left", "centre", "right"), ("top left", "top", "top right"))
+OWNED = 0.8  # a ninth of the picture belongs to a class when the model predicts it on this share of the ninth
+MARKERS = ("o", "^", "s", "D", "v", "P", "X", "*", "h", "p")  # point shapes by class index
+COLOUR_NAMES = {"RdBu": ("red", "blue"),  # the boundary's colour maps, in the order of the class index
+                "tab10": ("blue", "orange", "green", "red", "purple", "brown", "pink", "grey", "olive", "cyan")}
+SHAPE_NAMES = ("circles", "triangles", "squares", "diamonds", "down triangles", "plus signs", "crosses", "stars",
+               "hexagons", "pentagons")
+
+
+def spoken(x):
+    """A number as a screen reader should say it: 4 significant digits."""
+    return f"{x:.4g}"
+
+
+def _label(c):
+    return f"{c:g}" if isinstance(c, float | int | np.number) else str(c)
+
+
+def describe_boundary(predicted, X=None, y=None, *, accuracy=None, step=0, name="the data"):
+    """In words, what the decision-boundary picture shows: the data, the accuracy, which class the model predicts
+    in which part of the plane, and where the boundary runs.
+
+    predicted: the class the model predicts at each point of the picture's grid, (rows, columns), row 0 at the
+    bottom. The picture is cut into ninths (top left ... bottom right): a ninth where one class is predicted on
+    at least 80% of it is that class's, the others are where the boundary runs.
+    """
+    predicted = np.asarray(predicted)
+    when = f"after step {step}" if step else "before training"
+    parts = [f"Decision boundary of {name} {when}"]
+    if X is not None and y is not None and len(y):
+        labels, counts = np.unique(np.asarray(y), return_counts=True)
+        parts.append(f"{len(y)} points: " + ", ".join(f"{n} of class {_label(c)}" for c, n in zip(labels, counts)))
+    if accuracy is not None and math.isfinite(accuracy):
+        parts.append(f"accuracy {accuracy:.1%}")
+    text = ", ".join(parts) + "."
+    classes, counts = np.unique(predicted, return_counts=True)
+    if len(classes) == 1:
+        return text + f" The model predicts class {_label(classes[0])} everywhere: there is no boundary yet."
+    rows, cols = (np.array_split(np.arange(n), 3) for n in predicted.shape)
+    owner = {}
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            ninth = predicted[np.ix_(r, c)]
+            values, n = np.unique(ninth, return_counts=True)
+            owner[AREAS[i][j]] = values[n.argmax()] if n.max() >= OWNED * ninth.size else None
+    order = [area for row in reversed(AREAS) for area in row]  # read from the top left
+    for c, n in sorted(zip(classes, counts), key=lambda cn: -cn[1]):
+        regions = _regions(predicted == c)
+        areas = [a for a in order if owner[a] is not None and owner[a] == c]
+        where = f" covering the {_and(areas)}" if areas else ", most of no ninth of the picture"
+        pieces = "one region" if regions == 1 else f"{regions} separate regions"
+        text += f" Class {_label(c)} is predicted on {n / predicted.size:.0%} of the plane, in {pieces}{where}."
+    mixed = [a for a in order if owner[a] is None]
+    if mixed:
+        text += f" The boundary runs through the {_and(mixed)}."
+    return text
+
+
+def _and(words):
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def _regions(mask, smallest=0.01):
+    """How many separate regions (4-connected, each at least `smallest` of the grid) `mask` has."""
+    seen = np.zeros_like(mask, dtype=bool)
+    rows, cols = mask.shape
+    found = 0
+    for start in zip(*np.nonzero(mask)):
+        if seen[start]:
+            continue
+        seen[start], stack, size = True, [start], 0
+        while stack:
+            i, j = stack.pop()
+            size += 1
+            for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
+                if 0 <= a < rows and 0 <= b < cols and mask[a, b] and not seen[a, b]:
+                    seen[a, b] = True
+                    stack.append((a, b))
+        found += size >= smallest * mask.size
+    return max(found, 1)
+
+
+def describe_curves(history):
+    """The loss and accuracy curves in words: first, last and best value, each with its step."""
+    steps = history["step"]
+    if not steps:
+        return "Loss and accuracy: no training steps yet."
+
+    def curve(values, best, fmt):
+        pairs = [(v, k) for v, k in zip(values, steps) if math.isfinite(v)]
+        if not pairs:
+            return None
+        (first, k0), (last, k1), (top, kb) = pairs[0], pairs[-1], best(pairs)
+        return f"first {fmt(first)} at step {k0}, last {fmt(last)} at step {k1}, best {fmt(top)} at step {kb}"
+    loss = curve(history["loss"], lambda p: min(p, key=lambda vk: vk[0]), spoken)
+    accuracy = curve(history["accuracy"], lambda p: max(p, key=lambda vk: vk[0]), lambda a: f"{a:.1%}")
+    text = f"Loss: {loss}." if loss else "Loss: no finite value."
+    return text + (f" Accuracy: {accuracy}." if accuracy else "")
+
+
+def describe_progress(history, target=None):
+    """The last step in a few words, for an announcement: "step 250 of 1000: loss 0.3, accuracy 88.5%"."""
+    if not history["step"]:
+        return "no training steps yet"
+    k, loss, acc = history["step"][-1], history["loss"][-1], history["accuracy"][-1]
+    text = f"step {k}" + (f" of {target}" if target else "") + f": loss {spoken(loss)}"
+    return text + (f", accuracy {acc:.1%}" if math.isfinite(acc) else "")
+
+
+def describe_colours(classes, cmap):
+    """The boundary picture's legend in words: each class's colour (of `cmap`) and point shape."""
+    names = COLOUR_NAMES.get(cmap, ())
+    if cmap == "RdBu":  # one score: its sign picks the class, the lowest label red, the others blue
+        names = ("red",) + ("blue",) * (len(classes) - 1)
+    keys = [f"{names[i] if i < len(names) else 'colour ' + str(i)} shading and {SHAPE_NAMES[i % len(SHAPE_NAMES)]}:"
+            f" class {_label(c)}" for i, c in enumerate(classes)]
+    return ("Legend: " + "; ".join(keys) + ". Deeper shading, a more confident prediction; "
+            "the black line is the decision boundary.")
 
 
 def auto_every(steps, frames=FRAMES):
@@ -48,11 +174,12 @@ class TrainingPlot:
     zero_lines: also draw where each first-layer unit's input is zero (see `zero_line_segments`).
     frame: 2-D points the boundary picture is framed around (default: X at each frame); fixed points
     keep the picture still while points are added or removed.
-    `frames` counts the renders; `listeners` are called with the plot after each one.
+    name: what the data is called in the descriptions ("moons"). `frames` counts the renders; `listeners`
+    are called with the plot after each one; `alt`, `summary` and `legend` describe the last one in words.
     """
 
     def __init__(self, model=None, X=None, y=None, *, steps=None, every=None, min_interval=0.5, resolution=60,
-                 figsize=(10.5, 3.3), dpi=72, zero_lines=False, frame=None):
+                 figsize=(10.5, 3.3), dpi=72, zero_lines=False, frame=None, name="the data"):
         mpl_figure = require("matplotlib.figure", "demo")
         require("matplotlib.backends.backend_agg", "demo").FigureCanvasAgg(
             figure := mpl_figure.Figure(figsize=figsize, dpi=dpi))
@@ -77,15 +204,16 @@ class TrainingPlot:
                                                *self.captions])
         self.model, self.X, self.y = model, X, y
         self.steps, self.every, self.min_interval, self.resolution = steps, every, min_interval, resolution
-        self.zero_lines, self.frame = zero_lines, frame
+        self.zero_lines, self.frame, self.name = zero_lines, frame, name
         self.listeners = []
-        self.stop_requested = False
+        self.stop_requested = self.stopped = False
         self.clear()
 
     def clear(self):
         """Forget the recorded steps and frames (the figure is kept for reuse)."""
         self.history = {"step": [], "loss": [], "accuracy": []}
         self.frames, self.png, self.seconds_drawing = 0, None, 0.0
+        self.alt = self.summary = self.legend = ""
         self._run_start, self._drawn_step = 0, None
         self._last_draw = time.perf_counter()  # the first frame waits min_interval too: quick runs draw once
 
@@ -116,6 +244,7 @@ class TrainingPlot:
         self.history["loss"].append(float(loss))
         self.history["accuracy"].append(math.nan if accuracy is None else float(accuracy))
         stopping, self.stop_requested = self.stop_requested, False
+        self.stopped = stopping
         if stopping or self._due(step):
             self.draw()
         return stopping
@@ -140,6 +269,7 @@ class TrainingPlot:
         self.png = self.frames_renderer.png((limits, self.ax_boundary.get_xlim(), self.ax_boundary.get_ylim()))
         self.frames += 1
         self._drawn_step = self.history["step"][-1] if self.history["step"] else None
+        self.summary = describe_curves(self.history)
         self._last_draw = time.perf_counter()
         self.seconds_drawing += self._last_draw - began
         for listener in self.listeners:
@@ -158,9 +288,30 @@ class TrainingPlot:
             extent = (*self.ax_boundary.get_xlim(), *self.ax_boundary.get_ylim())
             self.boundary.extra.set_segments(zero_line_segments(self.model, extent) if self.zero_lines else [])
             self.captions[0].set_text(f"decision boundary, step {step}")
+            self._describe_boundary(step)
             return
         self.boundary.hide(why)
         self.captions[0].set_text("")
+        self.alt, self.legend = "No decision boundary: " + why.replace("\n", " "), ""
+
+    def _describe_boundary(self, step):
+        """Shape the points by class, and say in words what the picture shows (from the predictions it shades)."""
+        shade, cmap = self.boundary.image.get_array(), self.boundary.image.get_cmap().name
+        one_score = cmap == "RdBu"  # one score: its sign is the class; several: the shade is the class index
+        labels = np.unique(self.y) if self.y is not None else np.array([0, 1])
+        if one_score:
+            classes = (labels.min(), labels.max()) if len(labels) > 1 else (0, 1)
+            predicted = np.where(np.asarray(shade) > 0, classes[1], classes[0])
+            index = None if self.y is None else (self.y > 0).astype(int)  # as the points are coloured
+        else:
+            classes = tuple(range(int(max(np.max(shade), np.max(labels) if len(labels) else 0)) + 1))
+            predicted = np.asarray(shade).astype(int)
+            index = None if self.y is None else np.asarray(self.y).astype(int)
+        if index is not None:
+            self.boundary.points.set_paths([_marker(MARKERS[i % len(MARKERS)]) for i in index.ravel()])
+        accuracy = self.history["accuracy"][-1] if self.history["accuracy"] else None
+        self.alt = describe_boundary(predicted, self.X, self.y, accuracy=accuracy, step=step, name=self.name)
+        self.legend = describe_colours(classes, cmap)
 
     def _draw_curves(self):
         """Set the curves, on limits that move rarely (each move redraws the axes' text); returns them."""
@@ -190,34 +341,66 @@ class TrainingPlot:
         display.display(display.Image(data=self.finish(), format="png"))
 
 
+@functools.cache
+def _marker(symbol):
+    """A matplotlib marker as the unit path a scatter draws."""
+    style = require("matplotlib.markers", "demo").MarkerStyle(symbol)
+    return style.get_path().transformed(style.get_transform())
+
+
 class LivePlot(TrainingPlot):
-    """A `TrainingPlot` that shows itself in the notebook: an Image replaced at each frame, and a Stop button.
+    """A `TrainingPlot` that shows itself in the notebook: a picture replaced at each frame, and a Stop button.
 
     Created in a notebook it displays itself (`show=False` to place `.widget` yourself), so
     `fit(..., callbacks=[LivePlot()])` just works. Stop is heard only while the kernel is free: run
     long training with `start(fit_iter(..., callbacks=[plot]))`, which trains in a background thread
     inside a kernel, or in slices on the event loop where there are no threads (interrupting the
-    kernel also stops a plain `fit`).
+    kernel also stops a plain `fit`). The picture's alt text, the curves' summary and the legend below
+    it are the plot's descriptions; a live region says each quarter of the run and its end.
     """
 
     def __init__(self, model=None, X=None, y=None, *, show=True, **options):
         widgets = require("ipywidgets")
+        from .access import Announcer, accessible
+        from .clickimage import picture
         super().__init__(model, X, y, **options)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = picture(stretch=True)
+        self.text = widgets.HTML()
         self.stop_button = widgets.Button(description="Stop", icon="stop", tooltip="stop after this step")
         self.stop_button.on_click(lambda _button: self.stop())
+        self.announcer = Announcer()
         self.listeners.append(self._show)
-        self.widget = widgets.VBox([self.stop_button, self.image])
+        self.widget = accessible(widgets.VBox([self.stop_button, self.announcer.region, self.image, self.text]))
         self.widget.add_class("tensorgrad-liveplot")
         self.image.add_class("tensorgrad-liveplot-image")
         if show and in_kernel():
             require("IPython.display").display(self.widget)
 
     def _show(self, plot):
-        self.image.value = plot.png
+        self.image.png, self.image.alt = plot.png, plot.alt
+        self.text.value = summary_html(plot)
+        self._announce(plot)
+
+    def _announce(self, plot):
+        steps = plot.history["step"]
+        if not steps:
+            return
+        if self.announcer._run is None or self.announcer._run[0] != plot._run_start:
+            self.announcer.start(plot._run_start, plot.steps or steps[-1])
+        if plot.steps is not None and steps[-1] >= plot.steps:
+            self.announcer.say(f"Training finished at {describe_progress(plot.history)}.")
+        elif plot.stopped:
+            self.announcer.say(f"Stopped at {describe_progress(plot.history)}.")
+        else:
+            self.announcer.progress(plot.history)
 
     def _repr_mimebundle_(self, **kwargs):  # displaying the plot displays its widget
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def summary_html(plot):
+    """The curves' summary and the picture's legend as two short paragraphs (text, not only a picture)."""
+    return "".join(f"<p class='tg-summary'>{html.escape(text)}</p>" for text in (plot.summary, plot.legend) if text)
 
 
 def in_kernel():
