@@ -8,11 +8,12 @@ as an error, so the rest of the notebook still runs. The expected values come fr
 backward pass (checked against PyTorch by the test suite). Needs numpy only.
 """
 import functools
+import itertools
 
 import numpy as np
 
-from . import losses, ops
-from .check_backward import judge, record
+from . import losses, ops, recorder
+from .check_backward import judge
 from .check_grads import check_grads
 from .engine import Value
 from .feedback import NOT_ATTEMPTED, Mistake, NotAttempted, as_answer_array, call_student, check, diagnose, is_placeholder
@@ -294,23 +295,17 @@ def narrowest_hidden_layer(hidden, accuracy):
 
 # ---- notebook 10: write micrograd yourself --------------------------------------------------------
 
-def micrograd_expression(Value, rng, tanh=False):
-    """A fresh random expression on the student's Value, in which d and the leaves a, b are used twice.
-
-    Every slip check_backward names shows on it: a child that already holds gradient from another use
-    when a `+` and a `*` pass theirs on, upstream gradients other than 1, factors of different values.
-    """
-    a, b, c = (Value(float(rng.uniform(0.3, 1.5) * rng.choice([-1, 1]))) for _ in range(3))
-    d = a * b
-    e = d + c if rng.random() < 0.5 else c + d
-    if tanh:
-        e = e.tanh()
-    f = e * d
-    k = float(rng.uniform(0.5, 2.0) * rng.choice([-1, 1]))
-    out = (f + a * k) + b * b
-    for name, v in zip("abcdefL", (a, b, c, d, e, f, out)):
-        v.label = name
-    return out
+def micrograd_specs(exercise, cases, seed):
+    """The `cases` expressions an exercise is checked on, drawn from `seed`: plain data recorder.build reads."""
+    tanh = MICROGRAD_EXERCISES[exercise][0]
+    rng = np.random.default_rng(seed)
+    specs = []
+    for _ in range(cases):
+        a, b, c = (float(rng.uniform(0.3, 1.5) * rng.choice([-1, 1])) for _ in range(3))
+        d_first = bool(rng.random() < 0.5)
+        k = float(rng.uniform(0.5, 2.0) * rng.choice([-1, 1]))
+        specs.append({"a": a, "b": b, "c": c, "k": k, "d_first": d_first, "tanh": tanh})
+    return specs
 
 
 # exercise -> (tanh in the expressions, the student's backward() run first, the success message)
@@ -324,43 +319,100 @@ MICROGRAD_EXERCISES = {
 
 
 def micrograd_answers(Value, exercise, cases=5, seed=0):
-    """What the student's engine does on `cases` fresh expressions, as plain data: run where their code runs.
+    """What the student's engine does on the exercise's `cases` expressions, as plain data (recorder.answers).
 
-    One entry per expression: check_backward's recording of it, or {"mistake": text} or
-    {"not attempted": True} when building it (or running backward()) failed, which ends the list.
-    `judge_micrograd` turns the list into Feedback without running student code.
+    The grader runs the same recorder in the student's kernel; `judge_micrograd` judges either without
+    running student code.
     """
-    tanh, run_backward, _ = MICROGRAD_EXERCISES[exercise]
-    if is_placeholder(Value):
-        return [{"not attempted": True}]
-    rng = np.random.default_rng(seed)
-    answers = []
-    try:
-        for _ in range(cases):
-            root = call_student(lambda: micrograd_expression(Value, rng, tanh), doing="building an expression")
-            if run_backward:
-                call_student(root.backward, doing="backward()")
-            try:
-                answers.append(record(root)[0])
-            except TypeError as error:  # not micrograd's protocol
-                raise Mistake(str(error)) from None
-    except NotAttempted:
-        answers.append({"not attempted": True})
-    except Mistake as mistake:
-        answers.append({"mistake": str(mistake)})
-    return answers
+    return recorder.answers(Value, micrograd_specs(exercise, cases, seed), MICROGRAD_EXERCISES[exercise][1])
 
 
-def judge_micrograd(exercise, answers):
-    """Feedback on `micrograd_answers`' plain data: the first expression on which check_backward finds a slip."""
-    tanh, run_backward, success = MICROGRAD_EXERCISES[exercise]
+class _Drawn:
+    """A node of an expression as drawn: its value and children, built by recorder.build like a student's Value."""
+
+    def __init__(self, data, children=()):
+        self.data, self._prev = float(data), children
+
+    def _other(self, other):
+        return other if isinstance(other, _Drawn) else _Drawn(other)
+
+    def __add__(self, other):
+        return _Drawn(self.data + self._other(other).data, (self, self._other(other)))
+
+    def __mul__(self, other):
+        return _Drawn(self.data * self._other(other).data, (self, self._other(other)))
+
+    def tanh(self):
+        return _Drawn(np.tanh(self.data), (self,))
+
+
+def _drawn_graph(spec):
+    """The expression `spec` as [(data, set of child indices)], children first, the output last."""
+    nodes, children = recorder.walk(recorder.build(_Drawn, spec))
+    return [(n.data, set(c)) for n, c in zip(nodes, children)]
+
+
+def _correspondence(recording, drawn):
+    """{drawn node: recorded node} if the recording has the drawn graph's shape and leaves, else None.
+
+    Matched from the output down, children as sets (micrograd keeps `_prev` in a set, so b * b has one
+    child, and + and * may list theirs either way round); each drawn node matched to one recorded node.
+    """
+    got = [(float(n["data"]), set(n["children"])) for n in recording["nodes"]]
+    if len(got) != len(drawn):
+        return None
+    pairs = {}
+
+    def match(w, g):
+        if w in pairs or g in pairs.values():
+            return pairs.get(w) == g
+        (want, want_children), (data, got_children) = drawn[w], got[g]
+        if len(want_children) != len(got_children) or not want_children and not _near(want, data):
+            return False
+        pairs[w] = g
+        for order in itertools.permutations(sorted(got_children)):
+            kept = dict(pairs)
+            if all(match(a, b) for a, b in zip(sorted(want_children), order)):
+                return True
+            pairs.clear()
+            pairs.update(kept)
+        del pairs[w]
+        return False
+
+    return pairs if match(len(drawn) - 1, len(got) - 1) else None
+
+
+def _near(a, b):
+    return bool(np.isclose(a, b, rtol=1e-6, atol=1e-9))
+
+
+def judge_micrograd(exercise, answers, cases=5, seed=0):
+    """Feedback on `micrograd_answers(Value, exercise, cases, seed)`'s plain data, run on no student code.
+
+    Each recording must be of the expression drawn for it (the same graph, leaves and forward values):
+    a missing, short or foreign recording fails, so no list a student makes up passes, only one their
+    engine computes. Then check_backward's judging, expression by expression, names the first slip.
+    """
+    _, run_backward, success = MICROGRAD_EXERCISES[exercise]
+    specs = micrograd_specs(exercise, cases, seed)
 
     def run():
-        for answer in answers:
+        if not isinstance(answers, list) or not all(isinstance(a, dict) for a in answers):
+            raise Mistake("the recording of your engine did not come back as data")
+        for k, spec in enumerate(specs):
+            if k == len(answers):
+                raise Mistake(f"only {len(answers)} recordings came back for the {cases} expressions drawn: "
+                              "the recording was cut short or replaced")
+            answer = answers[k]
             if "not attempted" in answer:
                 raise NotAttempted
             if "mistake" in answer:
                 raise Mistake(str(answer["mistake"]))
+            drawn = _drawn_graph(spec)
+            pairs = _correspondence(answer, drawn)
+            if pairs is None:
+                raise Mistake(f"expression {k + 1}: the recorded graph is not the expression that was drawn (other "
+                              "nodes, links or leaf values): every node must be made by your Value's operations")
             if run_backward and not answer["nodes"][-1]["grad"]:
                 raise Mistake("after backward() the output's own grad is still 0: the pass starts from dL/dL")
             verdict = judge(answer)
@@ -368,26 +420,31 @@ def judge_micrograd(exercise, answers):
                 raise NotAttempted
             if not verdict["ok"]:
                 raise Mistake(verdict["message"])
+            if not all(_near(drawn[w][0], answer["nodes"][g]["data"]) for w, g in pairs.items()):
+                raise Mistake(f"expression {k + 1}: its forward values are not those of the expression drawn: "
+                              "an operation computes another function than + , * or tanh")
+        if len(answers) > cases:
+            raise Mistake(f"{len(answers)} recordings came back for the {cases} expressions drawn")
 
-    return check(run, f"{success} (checked on {len(answers)} random expressions)")
+    return check(run, f"{success} (checked on {cases} random expressions)")
 
 
 @_prints
 def micrograd_add_mul(Value, cases=5, seed=0):
     """Value's `+` and `*`: each _backward adds out.grad times the local derivative to each child."""
-    return judge_micrograd("add_mul", micrograd_answers(Value, "add_mul", cases, seed))
+    return judge_micrograd("add_mul", micrograd_answers(Value, "add_mul", cases, seed), cases, seed)
 
 
 @_prints
 def micrograd_tanh(Value, cases=5, seed=0):
     """Value.tanh: its forward value and its closure, on expressions that also use `+` and `*`."""
-    return judge_micrograd("tanh", micrograd_answers(Value, "tanh", cases, seed))
+    return judge_micrograd("tanh", micrograd_answers(Value, "tanh", cases, seed), cases, seed)
 
 
 @_prints
 def micrograd_backward(Value, cases=5, seed=0):
     """Value.backward: after it, every node holds what one pass in reverse topological order gives."""
-    return judge_micrograd("backward", micrograd_answers(Value, "backward", cases, seed))
+    return judge_micrograd("backward", micrograd_answers(Value, "backward", cases, seed), cases, seed)
 
 
 # ---- notebook 11: backprop by hand on tensors -------------------------------------------------------

@@ -199,12 +199,39 @@ def test_a_grader_can_record_in_the_kernel_and_judge_elsewhere():
     from tensorgrad import exercises
     answers = exercises.micrograd_answers(engine("tanh-1-t"), "backward", cases=3, seed=11)
     sent = json.loads(json.dumps(answers))  # plain data, as a kernel would print it
-    feedback = exercises.judge_micrograd("backward", sent)
+    feedback = exercises.judge_micrograd("backward", sent, 3, 11)
     assert feedback.status == "failed" and "it looks like 1 - t" in feedback.message
-    assert exercises.judge_micrograd("backward", exercises.micrograd_answers(engine(), "backward", 3, 11)).passed
+    assert exercises.judge_micrograd("backward", exercises.micrograd_answers(engine(), "backward", 3, 11), 3, 11).passed
     assert exercises.micrograd_answers(..., "tanh") == [{"not attempted": True}]
     crash = exercises.micrograd_answers(type("Broken", (), {}), "add_mul")  # Value(x) takes no argument
     assert len(crash) == 1 and "building an expression raised TypeError" in crash[0]["mistake"]
+
+
+@pytest.mark.parametrize("forge, words", [
+    (lambda right: [], "only 0 recordings came back for the 3 expressions drawn"),
+    (lambda right: right[:2], "only 2 recordings came back for the 3 expressions drawn"),
+    (lambda right: right + right[:1], "4 recordings came back for the 3 expressions drawn"),
+    (lambda right: [right[0]] * 3, "expression 2: the recorded graph is not the expression that was drawn"),
+    (lambda right: "passed", "did not come back as data"),
+])
+def test_a_recording_that_is_not_of_the_expressions_drawn_fails(forge, words):
+    """Only the recordings of the very expressions drawn from the seed pass: nothing made up, cut or reused."""
+    from tensorgrad import exercises
+    right = exercises.micrograd_answers(engine(), "add_mul", 3, 11)
+    assert exercises.judge_micrograd("add_mul", right, 3, 11).passed
+    feedback = exercises.judge_micrograd("add_mul", forge(right), 3, 11)
+    assert feedback.status == "failed" and words in feedback.message, feedback
+    other_seed = exercises.micrograd_answers(engine(), "add_mul", 3, 12)
+    assert "expression 1: the recorded graph is not" in exercises.judge_micrograd("add_mul", other_seed, 3, 11).message
+
+
+def test_a_graph_of_the_right_shape_but_other_operations_fails():
+    """+ where * was drawn (right closures for the op it names): its forward values betray it."""
+    from tensorgrad import exercises
+    Scalar = engine()
+    Scalar.__mul__ = Scalar.__add__
+    feedback = exercises.micrograd_add_mul.feedback(Scalar, cases=3, seed=11)
+    assert feedback.status == "failed" and "forward values are not those of the expression drawn" in feedback.message
 
 
 class Hand:

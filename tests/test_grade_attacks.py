@@ -149,3 +149,84 @@ def test_a_cell_sleeping_past_the_budget_ends_the_notebook_in_time(tmp_path):
     path = _crafted(tmp_path / NB02, {}, "import time\ntime.sleep(10_000)\n")
     results = _grade([path], "--timeout", "60", "--budget", "12")[str(path)]
     assert results["nb02-bias-grad"] == ("failed", "the exercise was not graded: the notebook used up its 12 s budget")
+
+
+# ---- notebook 10: the student's own engine, recorded by the grader's recorder -------------------------------
+
+NB10 = "10_write_micrograd_yourself.ipynb"
+STUB_VALUE = """\
+class Value:  # no engine: every operation gives back a node that claims nothing
+    def __init__(self, data=0.0, *args, **kwargs):
+        self.data, self.grad, self._prev, self._op, self._backward = 0.0, 0.0, (), "", lambda: None
+    __add__ = __mul__ = __radd__ = __rmul__ = lambda self, other: self
+    tanh = backward = lambda self: self
+"""
+NB10_ATTACKS = {  # name -> (code replacing the first exercise cell (the others emptied), or None: solved and
+                  #          `code` put after the import cell), the start of every exercise's message
+    "rebound-recorder": (STUB_VALUE + """\
+from tensorgrad import exercises as _ex
+_ex.micrograd_answers = lambda *a, **k: []
+exercises.micrograd_answers = lambda *a, **k: []
+""", "the recorded graph is not"),
+    "recorder-replaced-by-compile": (STUB_VALUE + """\
+import builtins
+_compile = builtins.compile
+def _forging_compile(source, *args, **kwargs):
+    if args and args[0] == "<tensorgrad recorder>":  # the grader's recorder, sent with the request
+        source = "def answers(*args, **kwargs):\\n    return []\\n"
+    return _compile(source, *args, **kwargs)
+builtins.compile = _forging_compile
+""", "only 0 recordings came back for the 40 expressions drawn"),
+    "forged-recordings": (STUB_VALUE + """\
+import builtins, json
+_dump = json.dump
+def _forging_dump(answers, file, *args, **kwargs):  # every answer replaced by one right-looking recording
+    node = {"label": "a", "op": "", "data": 1.0, "grad": 0.0, "children": []}
+    fake = {"list": [{"dict": {"nodes": {"list": [{"dict": node}]}, "steps": {"list": []}, "final": {"list": [0.0]}}}]}
+    return _dump([answers[0], fake], file, *args, **kwargs)
+json.dump = _forging_dump
+""", "expression 1: the recorded graph is not the expression that was drawn"),
+}
+SOLVED_VARIANTS = {  # name -> edits of the solved notebook's code cells: all three exercises still pass
+    "imported-as-ex": [("from tensorgrad import check_backward, exercises", "from tensorgrad import check_backward, "
+                                                                            "exercises as ex"), ("exercises.", "ex.")],
+    "exercises-rebound": [("from tensorgrad import check_backward, exercises",
+                           "from tensorgrad import check_backward, exercises\nimport tensorgrad\n"
+                           "tensorgrad.exercises = exercises = None")],
+}
+
+
+def _nb10(path, first=None, edits=()):
+    notebook = nbformat.read(NOTEBOOKS / NB10, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for old, new in edits:
+            cell.source = cell.source.replace(old, new)
+        if first is not None and "exercise" in cell.metadata.get("tags", []):
+            cell.source, first = (first, "pass") if first else ("pass", "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def graded_nb10(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nb10")
+    paths = {name: _nb10(folder / name / NB10, code) for name, (code, _) in NB10_ATTACKS.items()}
+    paths.update({name: _nb10(folder / name / NB10, edits=edits) for name, edits in SOLVED_VARIANTS.items()})
+    results = _grade(paths.values(), "--timeout", "20", "--budget", str(BUDGET), "--jobs", "2")
+    return {name: results[str(p)] for name, p in paths.items()}
+
+
+@pytest.mark.parametrize("attack", NB10_ATTACKS)
+def test_a_forged_micrograd_recording_fails_every_exercise(graded_nb10, attack):
+    results = graded_nb10[attack]
+    assert set(results) == {"nb10-add-mul", "nb10-tanh", "nb10-backward"}, results
+    for status, message in results.values():
+        assert status == "failed" and NB10_ATTACKS[attack][1] in message, results
+
+
+@pytest.mark.parametrize("variant", SOLVED_VARIANTS)
+def test_a_right_engine_passes_however_exercises_was_imported(graded_nb10, variant):
+    assert {status for status, _ in graded_nb10[variant].values()} == {"passed"}, graded_nb10[variant]

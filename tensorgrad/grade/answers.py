@@ -4,7 +4,8 @@ A request is a JSON list of calls. A call names its target by a path from the no
 `["my_sigmoid", "vjps", 0]` (a name, then attributes and indices), and either `"get": true` (the
 value itself: an answer cell's variable) or `"args"` and `"kwargs"` (call it). Arguments are plain
 data (see `encode`), or `{"ref": i}`, the result of call i of the same request (notebook 8 hands an
-op's own forward output to its vjps). The answers, one per call, are plain data too: numbers and
+op's own forward output to its vjps). A call with `"tool": true` names code the grader sent along
+(notebook 10's recorder) instead of the student's namespace. The answers, one per call, are plain data too: numbers and
 arrays as .npy bytes (written and read without pickle), tuples, lists, dicts with string keys (a
 recording of a student's own micrograd graph, notebook 10), strings, and tags for what is
 not data: `{"raised": type, "message": ...}`, `{"missing": why}`, `{"placeholder": true}` (the name
@@ -88,9 +89,9 @@ def _missing(name):
     raise NameError(f"name {name!r} is not defined")
 
 
-def _call(call, namespace, results):
+def _call(call, namespace, tools, results):
     try:
-        target = _resolve(call["target"], namespace)
+        target = _resolve(call["target"], tools if call.get("tool") else namespace)
     except Exception as error:  # a name never defined, an attribute the object lacks
         return _Failed({"missing": f"{type(error).__name__}: {error}"[:300]})
     if call.get("get"):
@@ -111,11 +112,15 @@ def _call(call, namespace, results):
         return _Failed({"raised": type(error).__name__, "message": message})
 
 
-def answer(request, path, namespace):
-    """Run the calls of `request` (JSON text) in `namespace` and write their plain answers to `path`."""
+def answer(request, path, namespace, tools=None):
+    """Run the calls of `request` (JSON text) in `namespace` and write their plain answers to `path`.
+
+    A call marked `"tool": true` names its target in `tools`, the namespace of code the grader sent
+    with the request (tensorgrad/recorder.py), not in the student's.
+    """
     results = []
     for call in json.loads(request):
-        results.append(_call(call, namespace, results))
+        results.append(_call(call, namespace, tools or {}, results))
     answers = [r.tag if isinstance(r, _Failed) else encode(r) for r in results]
     with open(path, "w") as file:
         json.dump(answers, file)

@@ -116,30 +116,29 @@ class Values:
 
 
 class Micrograd:
-    """The student's own micrograd-style `Value` class (notebook 10), on fresh random expressions.
+    """The student's own micrograd-style `Value` class (notebook 10), on expressions the grader draws.
 
-    The kernel builds each expression with the student's class, runs their closures (and, for the
-    backward exercise, their `backward()`), and sends back check_backward's recording: the graph's
-    numbers and what each closure changed, as plain data. The verdict is check_backward's judging of
-    those numbers here, against tensorgrad's own ops. The recorder is the kernel's own import of
-    tensorgrad: a student who replaces it can pass only by sending the right numbers for expressions
-    drawn from a seed they never saw, which is what a right engine sends.
+    The grader draws the expressions (exercises.micrograd_specs) and sends them as data; the kernel
+    builds each with the student's `Value` and records it with tensorgrad/recorder.py, whose source
+    travels with the request (a `tool` call: never a name the student could rebind). The judging here
+    checks that each recording is of the expression drawn for it, then runs check_backward's judge on
+    it against tensorgrad's own ops: a forged, short or foreign recording fails.
     """
 
     def __init__(self, exercise):
         self.exercise = exercise
 
     def ask(self, seed, cases=CASES):
-        calls = [get("Value"), call(["exercises", "micrograd_answers"], {"ref": 0}, self.exercise, cases, seed)]
+        specs = exercises.micrograd_specs(self.exercise, cases, seed)
+        run_backward = exercises.MICROGRAD_EXERCISES[self.exercise][1]
+        calls = [get("Value"), {**call(["answers"], {"ref": 0}, specs, run_backward), "tool": True}]
 
         def judge(answers):
             value(answers[0])  # no class Value: not attempted
             recordings = value(answers[1])
             if isinstance(recordings, BaseException):
                 return Feedback(FAILED, f"recording your engine raised {type(recordings).__name__}: {recordings}")
-            if not isinstance(recordings, list) or not all(isinstance(r, dict) for r in recordings):
-                return Feedback(FAILED, "the recording of your engine did not come back as data")
-            return exercises.judge_micrograd(self.exercise, recordings)
+            return exercises.judge_micrograd(self.exercise, recordings, cases, seed)
         return calls, judge
 
 

@@ -14,6 +14,7 @@ import secrets
 import sys
 import time
 
+from .. import recorder
 from .._deps import require
 from ..feedback import FAILED, NOT_ATTEMPTED
 from . import answers
@@ -25,12 +26,14 @@ ANSWER_LIMIT = 64 * 2**20  # bytes of answers a probe may write
 MAX_RESTARTS = 3  # fresh kernels per notebook after cells that kill (or wedge) the kernel
 BUDGET = 600.0  # seconds a notebook may take, all its kernels together
 PROBE = """\
-_tensorgrad_grader = {{}}
-exec(compile({source!r}, "<tensorgrad answers>", "exec"), _tensorgrad_grader)
-_tensorgrad_grader["answer"]({request!r}, {path!r}, globals())
+_tensorgrad_grader = {{}}, {{}}
+exec(compile({source!r}, "<tensorgrad answers>", "exec"), _tensorgrad_grader[0])
+exec(compile({tools!r}, "<tensorgrad recorder>", "exec"), _tensorgrad_grader[1])
+_tensorgrad_grader[0]["answer"]({request!r}, {path!r}, globals(), _tensorgrad_grader[1])
 del _tensorgrad_grader
 """
 _ANSWERS_SOURCE = pathlib.Path(answers.__file__).read_text()
+_TOOLS_SOURCE = pathlib.Path(recorder.__file__).read_text()  # notebook 10's recorder, sent with each request
 
 
 def exercise_id(cell):
@@ -151,7 +154,8 @@ def _hidden_test(kernel, sandbox, name, cell, limits, deadline, test_seed):
     calls, judge = HIDDEN[name].ask(*test_seed)
     path = sandbox.new_path("answers")
     request = json.dumps([_encoded(c) for c in calls])
-    probe = _run(kernel, PROBE.format(source=_ANSWERS_SOURCE, request=request, path=str(path)), name, limits, deadline)
+    code = PROBE.format(source=_ANSWERS_SOURCE, tools=_TOOLS_SOURCE, request=request, path=str(path))
+    probe = _run(kernel, code, name, limits, deadline)
     if _cell_failure(probe, limits.timeout):
         return {"status": FAILED, "message": "the hidden test " + _cell_failure(probe, limits.timeout)}
     feedback = _judge(sandbox.read(path, ANSWER_LIMIT), len(calls), judge)
