@@ -28,7 +28,8 @@ import tempfile
 import time
 import zipfile
 
-import site_preload
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # its helper modules, however it is loaded
+import site_preload  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".site-cache"

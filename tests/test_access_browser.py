@@ -16,7 +16,8 @@ NO_MOUSE = """() => { window.mouseEvents = 0;
 
 
 def live_text(widget):
-    return widget.locator("[role=status]").inner_text()
+    """The widget's own live region: the first in its tree (a studio's stepper below it has one of its own)."""
+    return widget.locator("[role=status]").first.inner_text()
 
 
 def wait_for_live(page, root, pattern):
