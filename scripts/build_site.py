@@ -29,6 +29,7 @@ import time
 import zipfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # its helper modules, however it is loaded
+import site_homework  # noqa: E402  "no homework lost": the guard over a student's saved work
 import site_preload  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -345,7 +346,6 @@ def build(out, packages_source=None, student=ROOT / "student"):
     drop_unused_extensions(out)
     (out / "index.html").write_text(landing_page(notebooks))
     preload_site_wheels(out)
-    import site_homework  # beside this script: "no homework lost", the guard over a student's saved work
     site_homework.install(out)
     total, parts = sizes(out)
     print(f"built {out} in {time.perf_counter() - started:.0f} s: {total / 1e6:.0f} MB")

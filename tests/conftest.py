@@ -11,3 +11,15 @@ settings.load_profile("tensorgrad")
 def rng():
     """A fresh generator with a fixed seed, so every test sees the same numbers on every run."""
     return np.random.default_rng(1337)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The course site, built once for every test that serves it (TENSORGRAD_TEST_SITE=DIR: one built already)."""
+    import os
+    import pathlib
+
+    from site_support import build_site
+
+    prebuilt = os.environ.get("TENSORGRAD_TEST_SITE")
+    return pathlib.Path(prebuilt).resolve() if prebuilt else build_site(tmp_path_factory.mktemp("site"))

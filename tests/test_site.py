@@ -14,15 +14,10 @@ import sys
 import pytest
 
 from browser_support import ROOT, first_stepper, screenshot_on_failure
-from site_support import (LAB_NOTEBOOK, TIMEOUT, build_site, offline_browser, run_all_from_the_run_menu,
+from site_support import (LAB_NOTEBOOK, TIMEOUT, offline_browser, run_all_from_the_run_menu,
                           screenshot, serve)
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    return build_site(tmp_path_factory.mktemp("site"))
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from browser_support import ARTIFACTS
-from site_support import build_site, serve
+from site_support import serve
 
 PUPPETEER_VERSION = "24.31.0"
 PREFIX = ARTIFACTS / f"puppeteer-core-{PUPPETEER_VERSION}"
@@ -41,12 +41,6 @@ def puppeteer_modules():
                     f"puppeteer-core@{PUPPETEER_VERSION}"], check=True, timeout=600,
                    env={**os.environ, "PUPPETEER_SKIP_DOWNLOAD": "1"})
     return modules
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    prebuilt = os.environ.get("TENSORGRAD_TEST_SITE")
-    return pathlib.Path(prebuilt).resolve() if prebuilt else build_site(tmp_path_factory.mktemp("site"))
 
 
 def test_the_stepper_app_steps_in_firefox(site, tmp_path):

@@ -15,7 +15,7 @@ import shutil
 import pytest
 
 from browser_support import screenshot_on_failure
-from site_support import TIMEOUT, build_site, offline_browser, screenshot, serve
+from site_support import TIMEOUT, offline_browser, screenshot, serve
 
 playwright = pytest.importorskip("playwright.sync_api", reason="pip install -e '.[test]' installs playwright")
 NOTEBOOK = "04_broadcasting_gradients.ipynb"
@@ -27,12 +27,6 @@ PERSISTENCE = """(keeps) => {
     storage.persisted = async () => keeps;
     storage.persist = async () => { window.persistAsked += 1; return keeps; };
 }"""
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    prebuilt = os.environ.get("TENSORGRAD_TEST_SITE")
-    return pathlib.Path(prebuilt).resolve() if prebuilt else build_site(tmp_path_factory.mktemp("site"))
 
 
 def open_page(p, base, keeps):

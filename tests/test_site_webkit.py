@@ -6,7 +6,6 @@ TENSORGRAD_TEST_SITE=DIR uses a site already built there (by `make site`) instea
 """
 import contextlib
 import os
-import pathlib
 import shutil
 import subprocess
 import time
@@ -14,7 +13,7 @@ import time
 import pytest
 
 from browser_support import ARTIFACTS
-from site_support import build_site, serve
+from site_support import serve
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="pip install -e '.[test]' installs selenium")
 MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
@@ -30,12 +29,6 @@ def _needed(*paths):
         if os.environ.get("CI") == "true":
             pytest.fail(message + " (.ci/run installs them)")
         pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    prebuilt = os.environ.get("TENSORGRAD_TEST_SITE")
-    return pathlib.Path(prebuilt).resolve() if prebuilt else build_site(tmp_path_factory.mktemp("site"))
 
 
 @contextlib.contextmanager
