@@ -1,61 +1,80 @@
 """Canvas: recognise the files of a bulk download of submissions, and write the gradebook import CSV.
 
-Canvas names each downloaded file `{sortablename}[_LATE]_{user_id}_{attachment_id}_{filename}`. The
-import CSV starts with the five columns Canvas matches students by (`Student, ID, SIS User ID, SIS
-Login ID, Section`), then one column per assignment titled `Name (assignment_id)`; any other column
-would be read as a new assignment, so lateness is kept in the grader's own results (--out), not here.
+Canvas names each downloaded file `{sortablename}[_LATE]_{user_id}_{attachment_id}_{filename}` (the
+sortable name lowercased with its punctuation dropped, e.g. `doejane`; parsed here up to the first
+`_digits_digits_`, so a name holding an underscore or digits is still read right). The import CSV
+starts with the five columns Canvas matches students by (`Student, ID, SIS User ID, SIS Login ID,
+Section`), then one column per assignment titled `Name (assignment_id)`; Canvas would read any other
+column as a new assignment, so lateness and the user ID are kept in the grader's own results (--out).
 
-`--canvas FILE` reads FILE first when it exists and is the gradebook the teacher exported from Canvas
-(its five columns are the students' own, SIS IDs and sections included), then writes the import CSV
-to FILE: the five columns and the assignment's, one row per Canvas user ID that submitted. Without an
-export, the five columns come from the file names (the sortable name and the user ID).
+`--canvas gradebook.csv --assignment "Homework 2 (4567)"` reads the gradebook the teacher exported
+from Canvas (before grading: a missing column or a file Canvas did not name stops the run at once),
+then rewrites that file as the import CSV: the five columns and the assignment's, one row per Canvas
+user ID in the export, with the points of each student who submitted (a passed exercise, one point)
+and the export's own value, so nothing changes, for everyone else.
 """
 import csv
 import pathlib
 import re
 
-from .scores import scored
 from .sheets import write_csv
 
 STUDENT_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
-_NAME = re.compile(r"(?P<sortable_name>[^_]+?)(?P<late>_LATE)?_(?P<user_id>\d+)_(?P<attachment_id>\d+)_(?P<filename>.+)")
+_NAME = re.compile(r"(?P<sortable_name>.+?)(?P<late>_LATE)?_(?P<user_id>\d+)_(?P<attachment_id>\d+)_(?P<filename>.+)")
 
 
 def submitter(path):
     """{sortable_name, late, user_id, attachment_id, filename} if `path` is named as Canvas names it, else None."""
     found = _NAME.fullmatch(pathlib.Path(path).name)
-    if not found:
-        return None
-    return {**found.groupdict(), "late": bool(found["late"])}
+    return {**found.groupdict(), "late": bool(found["late"])} if found else None
 
 
-def _exported(path):
-    """{Canvas user ID: the five student columns} from the teacher's exported gradebook, {} if there is none."""
-    if not path.is_file():
-        return {}
-    with open(path, newline="", encoding="utf-8-sig") as file:
-        rows = list(csv.DictReader(file))
-    if not rows or any(c not in rows[0] for c in STUDENT_COLUMNS):
-        raise ValueError(f"{path} exists but is not a Canvas gradebook export: its header lacks "
-                         f"{', '.join(c for c in STUDENT_COLUMNS if not rows or c not in rows[0])}")
-    return {r["ID"].strip(): [r[c] for c in STUDENT_COLUMNS] for r in rows if r["ID"].strip().isdigit()}
+def noted(path):
+    """{"canvas": submitter(path)} for a Canvas-named file, else {}: what --out records beside its results."""
+    who = submitter(path)
+    return {"canvas": who} if who else {}
 
 
-def write_import(path, assignment, graded):
-    """Write the import CSV for `assignment` ("Homework 2 (4567)") from {notebook path: results}.
-
-    A student with several notebooks (a resubmission) is given the newest one's points (the highest
-    attachment ID); a notebook not named as Canvas names it is skipped (returned, to be reported).
-    """
+def read_gradebook(path, assignment):
+    """{Canvas user ID: row} of the teacher's exported gradebook; ValueError naming what is missing."""
     path = pathlib.Path(path)
-    students, newest, skipped = _exported(path), {}, []
+    with open(path, newline="", encoding="utf-8-sig") as file:  # Canvas's export may start with a BOM
+        reader = csv.DictReader(file)
+        header, rows = reader.fieldnames or [], list(reader)
+    lacking = [c for c in STUDENT_COLUMNS if c not in header]
+    if lacking:
+        raise ValueError(f"{path} is not a gradebook exported from Canvas: it has no column {', '.join(lacking)}")
+    if assignment not in header:
+        known = [c for c in header if re.search(r"\(\d+\)$", c)]
+        raise ValueError(f"{path} has no column {assignment!r} (its assignments: {', '.join(known) or 'none'}); "
+                         f"give --assignment as Canvas titles the column, e.g. \"Homework 2 (4567)\"")
+    return {r["ID"].strip(): r for r in rows if (r["ID"] or "").strip().isdigit()}  # not the "Points Possible" row
+
+
+def check_submissions(paths, gradebook, where):
+    """ValueError naming every file not named as Canvas names downloads, or whose user ID `where` lacks."""
+    foreign = [str(p) for p in paths if submitter(p) is None]
+    if foreign:
+        raise ValueError("not named as Canvas names its downloads ({sortablename}[_LATE]_{user_id}_{attachment_id}_"
+                         f"{{filename}}): {', '.join(foreign)}")
+    strangers = [str(p) for p in paths if submitter(p)["user_id"] not in gradebook]
+    if strangers:
+        raise ValueError(f"no student of {where} has the user ID these files carry: {', '.join(strangers)}")
+
+
+def newest(graded):
+    """{user ID: (path, results)}: a student's notebook with the highest attachment ID (their latest upload)."""
+    chosen = {}
     for notebook, results in graded.items():
         who = submitter(notebook)
-        if who is None:
-            skipped.append(notebook)
-        elif who["user_id"] not in newest or int(who["attachment_id"]) > int(newest[who["user_id"]][0]["attachment_id"]):
-            newest[who["user_id"]] = who, sum(earned for _, _, earned, _ in scored(results))
-    rows = [[*students.get(user, [who["sortable_name"], user, "", "", ""]), f"{points:g}"]
-            for user, (who, points) in sorted(newest.items(), key=lambda item: int(item[0]))]
+        held = chosen.get(who["user_id"])
+        if held is None or int(who["attachment_id"]) > int(submitter(held[0])["attachment_id"]):
+            chosen[who["user_id"]] = notebook, results
+    return chosen
+
+
+def write_import(path, assignment, gradebook, points):
+    """Write Canvas's import CSV to `path`: a row per user ID of `gradebook`, points from {user ID: points}."""
+    rows = [[*(row[c] or "" for c in STUDENT_COLUMNS), f"{points[user]:g}" if user in points else row[assignment] or ""]
+            for user, row in gradebook.items()]
     write_csv(path, [*STUDENT_COLUMNS, assignment], rows)
-    return skipped

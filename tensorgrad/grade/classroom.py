@@ -5,7 +5,8 @@ cannot be graded at all gets one failed row and the run goes on. With `--out res
 notebook's results are appended as soon as they are known, and a rerun with the same file skips the
 notebooks already in it. `--csv gradebook.csv` writes one row per submission (the student named by
 nbgrader's `submitted/<student>/<assignment>/` layout, or else by the file's name), one column per
-exercise (1 passed, 0 not) and a total.
+exercise (1 passed, 0 not) and a total. `--gradescope ROOT` grades one Gradescope submission
+(gradescope.py); `--canvas` writes Canvas's import CSV (canvas.py).
 """
 import argparse
 import concurrent.futures
@@ -20,6 +21,7 @@ from . import canvas, gradescope
 from .hidden import HIDDEN
 from .kernel import Limits
 from .notebook import BUDGET, grade_notebook
+from .scores import earned
 from .sheets import write_csv
 
 
@@ -94,8 +96,7 @@ def grade_class(paths, jobs=None, out=None, **options):
             if out:
                 with out.open("a") as file:
                     file.write(json.dumps({"path": str(path), "abspath": str(path.resolve()),
-                                           "results": done[str(path.resolve())],
-                                           **({"canvas": canvas.submitter(path)} if canvas.submitter(path) else {})},
+                                           "results": done[str(path.resolve())], **canvas.noted(path)},
                                           ensure_ascii=False) + "\n")
             progress.step(path)
     return {str(p): done[str(p.resolve())] for p in paths}
@@ -128,13 +129,17 @@ def main(argv=None):
     parser.add_argument("--csv", type=pathlib.Path, help="write a gradebook: a row per submission, a column per exercise")
     parser.add_argument("--seed", type=int, help="seed of the hidden tests' inputs (default: a fresh one per notebook)")
     parser.add_argument("--gradescope", type=pathlib.Path, metavar="ROOT",
-                        help="grade ROOT/submission/*.ipynb into ROOT/results/results.json (Gradescope's layout)")
+                        help="grade ROOT/submission/*.ipynb into ROOT/results/results.json (Gradescope's layout; "
+                             "ROOT/source: the zip that make autograder builds, unpacked)")
     parser.add_argument("--canvas", type=pathlib.Path, metavar="GRADEBOOK",
-                        help="write Canvas's import CSV there (read first if it is Canvas's export); needs --assignment")
+                        help="the gradebook exported from Canvas, rewritten as its import CSV; needs --assignment "
+                             "and notebooks named as Canvas's bulk download names them")
     parser.add_argument("--assignment", help='the Canvas assignment\'s column, e.g. "Homework 2 (4567)"')
     args = parser.parse_args(argv)
     if bool(args.notebooks) == bool(args.gradescope):
         parser.error("give the notebooks to grade, or --gradescope ROOT (not both)")
+    if args.gradescope and (args.out or args.csv or args.canvas):
+        parser.error("--gradescope grades one submission: --out, --csv and --canvas are for a class")
     if bool(args.canvas) != bool(args.assignment):
         parser.error("--canvas and --assignment go together")
     missing = [str(p) for p in args.notebooks if not p.is_file()]
@@ -142,17 +147,28 @@ def main(argv=None):
         parser.error(f"no such notebook: {', '.join(missing)}")
     if args.jobs < 1 or args.timeout <= 0 or args.budget <= 0 or args.memory <= 0 or args.processes < 1:
         parser.error("--jobs, --timeout, --budget, --memory and --processes must be positive")
+    if args.canvas:  # checked before any grading: a wrong column or file name should not cost a class's run
+        try:
+            gradebook = canvas.read_gradebook(args.canvas, args.assignment)
+            canvas.check_submissions(args.notebooks, gradebook, args.canvas)
+        except (OSError, ValueError) as error:
+            parser.error(str(error))
     limits = Limits(timeout=args.timeout, memory=int(args.memory * 2**30), processes=args.processes)
     options = dict(seed=args.seed, budget=args.budget, limits=limits)
     if args.gradescope:
-        results = gradescope.grade_submission(args.gradescope, lambda paths: grade_class(paths, args.jobs, **options))
+        try:
+            results = gradescope.grade_submission(args.gradescope, lambda paths: grade_class(paths, args.jobs, **options))
+        except FileNotFoundError as error:
+            parser.error(str(error))
         print(json.dumps(results, indent=1, ensure_ascii=False) if args.json else f"score {results['score']:g}")
         return 0
     graded = grade_class(args.notebooks, args.jobs, args.out, **options)
     if args.csv:
         write_gradebook(args.csv, graded)
     if args.canvas:
-        for skipped in canvas.write_import(args.canvas, args.assignment, graded):
-            print(f"not in the Canvas CSV (not named as Canvas names its downloads): {skipped}", file=sys.stderr)
+        chosen = canvas.newest(graded)
+        canvas.write_import(args.canvas, args.assignment, gradebook,
+                            {user: earned(results) for user, (_, results) in chosen.items()})
+        print(f"{args.canvas}: Canvas's import CSV, {len(chosen)} of {len(gradebook)} students graded", file=sys.stderr)
     print(json.dumps(graded, indent=1, ensure_ascii=False) if args.json else table(graded))
     return 0
