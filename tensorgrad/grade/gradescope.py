@@ -30,11 +30,11 @@ def _chosen(graded):
 def results_json(graded, assignment):
     """Gradescope's {score, tests[, output]} for {notebook: results}; a test per exercise of `assignment`."""
     chosen, broken = _chosen(graded)
+    missing = "not graded: the notebook could not be run" if broken else "the exercise cell is not in the submission"
     if not graded:
         broken.append(f"no notebook (.ipynb) was found in the submission: upload {assignment['notebook']}")
     elif not broken and not set(chosen) & {e["id"] for e in assignment["exercises"]}:
         broken.append(f"the submission holds none of this assignment's exercises: upload {assignment['notebook']}")
-    missing = "not graded: the notebook could not be run" if broken else "the exercise cell is not in the submission"
     tests = []
     for exercise in assignment["exercises"]:
         result = chosen.get(exercise["id"], {"status": "failed", "message": missing})
