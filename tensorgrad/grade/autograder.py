@@ -17,13 +17,13 @@ PACKAGE = "tensorgrad-classroom"  # the folder in the zip that holds the package
 VENV = "/opt/tensorgrad"
 SETUP = f"""\
 #!/usr/bin/env bash
-# Gradescope runs this once, as root, on its Ubuntu 22.04 image: Python 3.10, Graphviz for the
+# Gradescope runs this once, as root, on its Ubuntu 22.04 image: Python 3.10 (with venv), Graphviz for the
 # notebooks' drawings, bubblewrap for the grader's sandbox, and this package with its teacher extra
 # in a virtual environment, installed from the source carried in this zip.
 set -euo pipefail
 here="$(cd "$(dirname "${{BASH_SOURCE[0]}}")" && pwd)"
 apt-get update
-apt-get install -y --no-install-recommends python3 python3-pip python3-venv graphviz bubblewrap
+apt-get install -y --no-install-recommends python3 python3-venv graphviz bubblewrap
 python3 -m venv {VENV}
 {VENV}/bin/pip install --upgrade pip
 {VENV}/bin/pip install "$here/{PACKAGE}[teacher]"

@@ -46,8 +46,10 @@ def read_gradebook(path, assignment):
         raise ValueError(f"{path} is not a gradebook exported from Canvas: it has no column {', '.join(lacking)}")
     if assignment not in header:
         known = [c for c in header if re.search(r"\(\d+\)$", c)]
+        rewritten = len(header) == len(STUDENT_COLUMNS) + 1  # an import CSV an earlier --canvas run wrote
         raise ValueError(f"{path} has no column {assignment!r} (its assignments: {', '.join(known) or 'none'}); "
-                         f"give --assignment as Canvas titles the column, e.g. \"Homework 2 (4567)\"")
+                         + ("this file is the import an earlier --canvas run wrote: export the gradebook again"
+                            if rewritten else "give --assignment as Canvas titles the column, e.g. \"Homework 2 (4567)\""))
     return {r["ID"].strip(): r for r in rows if (r["ID"] or "").strip().isdigit()}  # not the "Points Possible" row
 
 
