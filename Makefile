@@ -48,5 +48,12 @@ site: $(VENV)/.teacher
 	$(BIN)/python scripts/make_student.py
 	$(BIN)/python scripts/build_site.py $(if $(PYODIDE_PACKAGES),--pyodide-packages $(PYODIDE_PACKAGES))
 
+## autograder: the Gradescope autograder for one notebook: make autograder NOTEBOOK=02_tracing_the_graph
+## writes autograder/NOTEBOOK.zip (setup.sh, run_autograder, the exercises' titles and points, this package)
+.PHONY: autograder
+autograder: $(VENV)/.teacher
+	$(if $(NOTEBOOK),,$(error give the notebook: make autograder NOTEBOOK=02_tracing_the_graph))
+	$(BIN)/python -m tensorgrad.grade.autograder notebooks/$(NOTEBOOK).ipynb autograder/$(NOTEBOOK).zip
+
 clean:
-	rm -rf $(VENV) build *.egg-info student _site .venv-site
+	rm -rf $(VENV) build *.egg-info student _site .venv-site autograder

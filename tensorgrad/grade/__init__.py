@@ -10,7 +10,8 @@ the local Jupyter kernel. Exit status 0 once everything is graded.
 Modules: notebook.py grades one notebook; hidden.py holds the hidden tests (HIDDEN, one entry per
 exercise, and how to add one); answers.py is the only grader code run in the kernel; kernel.py and
 sandbox.py the kernel's folder, environment and limits; classroom.py a class at a time (--jobs,
---out, --csv).
+--out, --csv); gradescope.py and autograder.py Gradescope's results and zip; canvas.py Canvas's
+import CSV; sheets.py the CSV writer (formulas escaped).
 """
 from .hidden import CASES, HIDDEN, ROUNDS
 from .notebook import BUDGET, exercises_of, grade_notebook

@@ -5,11 +5,11 @@ cannot be graded at all gets one failed row and the run goes on. With `--out res
 notebook's results are appended as soon as they are known, and a rerun with the same file skips the
 notebooks already in it. `--csv gradebook.csv` writes one row per submission (the student named by
 nbgrader's `submitted/<student>/<assignment>/` layout, or else by the file's name), one column per
-exercise (1 passed, 0 not) and a total.
+exercise (1 passed, 0 not) and a total. `--gradescope ROOT` grades one Gradescope submission
+(gradescope.py); `--canvas` writes Canvas's import CSV (canvas.py).
 """
 import argparse
 import concurrent.futures
-import csv
 import json
 import os
 import pathlib
@@ -17,9 +17,12 @@ import sys
 import time
 
 from ..feedback import FAILED, PASSED
+from . import canvas, gradescope
 from .hidden import HIDDEN
 from .kernel import Limits
 from .notebook import BUDGET, grade_notebook
+from .scores import earned
+from .sheets import write_csv
 
 
 def table(graded):
@@ -93,7 +96,8 @@ def grade_class(paths, jobs=None, out=None, **options):
             if out:
                 with out.open("a") as file:
                     file.write(json.dumps({"path": str(path), "abspath": str(path.resolve()),
-                                           "results": done[str(path.resolve())]}, ensure_ascii=False) + "\n")
+                                           "results": done[str(path.resolve())], **canvas.noted(path)},
+                                          ensure_ascii=False) + "\n")
             progress.step(path)
     return {str(p): done[str(p.resolve())] for p in paths}
 
@@ -101,18 +105,16 @@ def grade_class(paths, jobs=None, out=None, **options):
 def write_gradebook(path, graded):
     """One row per submission: student, assignment, notebook, 1/0 per exercise, total passed."""
     ids = [i for i in [*HIDDEN, "notebook"] if any(r["id"] == i for rs in graded.values() for r in rs)]
-    with open(path, "w", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(["student", "assignment", "notebook", *ids, "total"])
-        for notebook, results in graded.items():
-            passed = {r["id"]: int(r["status"] == PASSED) for r in results}
-            writer.writerow([*student_of(notebook, results), notebook, *(passed.get(i, "") for i in ids),
-                             sum(passed.values())])
+    rows = []
+    for notebook, results in graded.items():
+        passed = {r["id"]: int(r["status"] == PASSED) for r in results}
+        rows.append([*student_of(notebook, results), notebook, *(passed.get(i, "") for i in ids), sum(passed.values())])
+    write_csv(path, ["student", "assignment", "notebook", *ids, "total"], rows)
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tensorgrad.grade", description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+", type=pathlib.Path)
+    parser.add_argument("notebooks", nargs="*", type=pathlib.Path)
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds each cell may run (default 60)")
     parser.add_argument("--budget", type=float, default=BUDGET,
@@ -126,15 +128,47 @@ def main(argv=None):
                                                          "as they come; notebooks already in it are skipped")
     parser.add_argument("--csv", type=pathlib.Path, help="write a gradebook: a row per submission, a column per exercise")
     parser.add_argument("--seed", type=int, help="seed of the hidden tests' inputs (default: a fresh one per notebook)")
+    parser.add_argument("--gradescope", type=pathlib.Path, metavar="ROOT",
+                        help="grade ROOT/submission/*.ipynb into ROOT/results/results.json (Gradescope's layout; "
+                             "ROOT/source: the zip that make autograder builds, unpacked)")
+    parser.add_argument("--canvas", type=pathlib.Path, metavar="GRADEBOOK",
+                        help="the gradebook exported from Canvas, rewritten as its import CSV; needs --assignment "
+                             "and notebooks named as Canvas's bulk download names them")
+    parser.add_argument("--assignment", help='the Canvas assignment\'s column, e.g. "Homework 2 (4567)"')
     args = parser.parse_args(argv)
+    if bool(args.notebooks) == bool(args.gradescope):
+        parser.error("give the notebooks to grade, or --gradescope ROOT (not both)")
+    if args.gradescope and (args.out or args.csv or args.canvas):
+        parser.error("--gradescope grades one submission: --out, --csv and --canvas are for a class")
+    if bool(args.canvas) != bool(args.assignment):
+        parser.error("--canvas and --assignment go together")
     missing = [str(p) for p in args.notebooks if not p.is_file()]
     if missing:
         parser.error(f"no such notebook: {', '.join(missing)}")
     if args.jobs < 1 or args.timeout <= 0 or args.budget <= 0 or args.memory <= 0 or args.processes < 1:
         parser.error("--jobs, --timeout, --budget, --memory and --processes must be positive")
+    if args.canvas:  # checked before any grading: a wrong column or file name should not cost a class's run
+        try:
+            gradebook = canvas.read_gradebook(args.canvas, args.assignment)
+            canvas.check_submissions(args.notebooks, gradebook, args.canvas)
+        except (OSError, ValueError) as error:
+            parser.error(str(error))
     limits = Limits(timeout=args.timeout, memory=int(args.memory * 2**30), processes=args.processes)
-    graded = grade_class(args.notebooks, args.jobs, args.out, seed=args.seed, budget=args.budget, limits=limits)
+    options = dict(seed=args.seed, budget=args.budget, limits=limits)
+    if args.gradescope:
+        try:
+            results = gradescope.grade_submission(args.gradescope, lambda paths: grade_class(paths, args.jobs, **options))
+        except FileNotFoundError as error:
+            parser.error(str(error))
+        print(json.dumps(results, indent=1, ensure_ascii=False) if args.json else f"score {results['score']:g}")
+        return 0
+    graded = grade_class(args.notebooks, args.jobs, args.out, **options)
     if args.csv:
         write_gradebook(args.csv, graded)
+    if args.canvas:
+        chosen = canvas.newest(graded)
+        canvas.write_import(args.canvas, args.assignment, gradebook,
+                            {user: earned(results) for user, (_, results) in chosen.items()})
+        print(f"{args.canvas}: Canvas's import CSV, {len(chosen)} of {len(gradebook)} students graded", file=sys.stderr)
     print(json.dumps(graded, indent=1, ensure_ascii=False) if args.json else table(graded))
     return 0
