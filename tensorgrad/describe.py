@@ -154,17 +154,18 @@ def step(stepper):
     return "; ".join(parts) + "."
 
 
-def node(node, grad=None, flows=(), called=None):
+def node(node, grad=None, flows=(), called=None, gradient=True):
     """One node read out: name, op, shape, data, gradient so far (`grad`, None: pending) and what reached it.
 
     `flows` are the (step number, op, gradient) contributions that have reached it, as a stepper lists them.
-    `called` is the graph's `names` (without it, nodes are called by `name` alone).
+    `called` is the graph's `names` (without it, nodes are called by `name` alone). `gradient=False`: a
+    drawing that shows no gradients, so the words say nothing of them either.
     """
     said = name if called is None else called.get
     made = f"made by {op(node)} from {_listed([said(p) for p in node._prev])}" if node._fn is not None else \
-        "an input" if node.requires_grad else "a constant: no gradient is tracked"
+        "an input" if node.requires_grad else "a constant: no gradient is tracked" if gradient else "a constant"
     parts = [f"{said(node)}: {shape(node.shape)}, {made}", f"data {tensor(node.data)}"]
-    if node.requires_grad:
+    if node.requires_grad and gradient:
         parts.append("gradient pending: no step has reached it yet" if grad is None else f"gradient {tensor(grad)}")
     if flows:
         reached = "; ".join(f"step {k}, {OP_WORDS.get(o, o)}: {tensor(g)}" for k, o, g in flows)

@@ -78,7 +78,8 @@ def draw_dot(root, rankdir="LR", *, max_elements=16, highlight=None, computed=No
                 lambda v: {**_fill(v, computed), **({"color": HIGHLIGHT, "penwidth": "3"} if v in highlight else {})})
     shown = [v.grad if show_grad and v.requires_grad and (computed is None or v in computed) else None for v in nodes]
     called = describe.names(nodes)
-    dot.words = (describe.graph(nodes), [describe.node(v, grad, called=called) for v, grad in zip(nodes, shown)])
+    dot.words = (describe.graph(nodes), [describe.node(v, grad, called=called, gradient=show_grad)
+                                          for v, grad in zip(nodes, shown)])
     return dot
 
 
