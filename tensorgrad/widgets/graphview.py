@@ -67,7 +67,7 @@ class GraphView(anywidget.AnyWidget):
     For screen readers the view keeps a description of the graph (`summary`) and a list of its nodes in
     words, walkable node to node by keyboard, and a polite live region saying `status`.
     """
-    _esm = STATIC / "graphview.js"
+    _esm = "".join((STATIC / name).read_text(encoding="utf-8") for name in ("name_sliders.js", "graphview.js"))
     _css = STATIC / "graphview.css"
     dot = traitlets.Unicode("").tag(sync=True)
     info = traitlets.List().tag(sync=True)  # per node: label, shape, dtype (the tooltip's heading)
