@@ -40,6 +40,29 @@ def wait_live(st, k):
     return live_text(st)
 
 
+def walk_to_a_leaf_and_back(page, st):
+    """With the focus on the stepper's graph: Enter walks from the current step's node, ArrowLeft through inputs
+    to a leaf (said, and outlined in the picture), ArrowRight back the way it came."""
+    page.keyboard.press("Enter")  # into the walk, at the current step's node
+    start = page.evaluate(FOCUSED)
+    current = st.locator("[data-node].tg-current").get_attribute("data-node")
+    assert start["tag"] == "LI" and start["walk"] == current and "made by" in start["text"]
+    path = [start["walk"]]
+    for _ in range(40):  # left: to an input, until a leaf
+        page.keyboard.press("ArrowLeft")
+        here = page.evaluate(FOCUSED)["walk"]
+        if here == path[-1]:
+            break
+        path.append(here)
+    leaf = page.evaluate(FOCUSED)
+    assert len(path) > 1 and ("an input" in leaf["text"] or "a constant" in leaf["text"]), leaf
+    assert "nothing feeds it" in live_text(st)
+    assert st.locator(f"[data-node='{path[-1]}'].tg-walk").count() == 1  # outlined in the picture too
+    for expected in reversed(path[:-1]):  # and back, the way it came
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate(FOCUSED)["walk"] == expected
+
+
 def test_stepper_in_voila_by_keyboard_alone(page):
     """Notebook 3: no axe violation, then from the top of the page by keys alone: step, back, walk the graph."""
     with voila(ROOT / "notebooks" / "03_stepping_through_backward.ipynb") as base:
@@ -73,24 +96,7 @@ def test_stepper_in_voila_by_keyboard_alone(page):
         tab_to(page, "e => e.classList.contains('tg-graphview')")
         page.keyboard.press("ArrowRight")  # on the graph the arrows still step
         wait_live(st, 4)
-        page.keyboard.press("Enter")  # into the walk, at the current step's node
-        start = page.evaluate(FOCUSED)
-        current = st.locator("[data-node].tg-current").get_attribute("data-node")
-        assert start["tag"] == "LI" and start["walk"] == current and "made by" in start["text"]
-        path = [start["walk"]]
-        for _ in range(40):  # left: to an input, until a leaf
-            page.keyboard.press("ArrowLeft")
-            here = page.evaluate(FOCUSED)["walk"]
-            if here == path[-1]:
-                break
-            path.append(here)
-        leaf = page.evaluate(FOCUSED)
-        assert len(path) > 1 and ("an input" in leaf["text"] or "a constant" in leaf["text"]), leaf
-        assert "nothing feeds it" in live_text(st)
-        assert st.locator(f"[data-node='{path[-1]}'].tg-walk").count() == 1  # outlined in the picture too
-        for expected in reversed(path[:-1]):  # and back, the way it came
-            page.keyboard.press("ArrowRight")
-            assert page.evaluate(FOCUSED)["walk"] == expected
+        walk_to_a_leaf_and_back(page, st)
         page.keyboard.press("Escape")
         assert page.evaluate("() => document.activeElement.classList.contains('tg-graphview')")
         assert page.evaluate("() => window.__mouse") == 0
@@ -208,20 +214,7 @@ def test_stepper_in_jupyterlab_by_keys_alone_and_jupyterlab_keeps_its_hands_off(
         tab_to(page, "e => e.classList.contains('tg-graphview')", most=15)
         page.keyboard.press("ArrowRight")
         wait_live(st, 3)
-        page.keyboard.press("Enter")  # into the walk, at the current step's node
-        start = page.evaluate(FOCUSED)
-        assert start["tag"] == "LI" and start["walk"] == st.locator("[data-node].tg-current").get_attribute("data-node")
-        path = [start["walk"]]
-        for _ in range(40):  # left: to an input, until a leaf
-            page.keyboard.press("ArrowLeft")
-            here = page.evaluate(FOCUSED)["walk"]
-            if here == path[-1]:
-                break
-            path.append(here)
-        assert len(path) > 1 and "nothing feeds it" in live_text(st), path
-        for expected in reversed(path[:-1]):  # and back, the way it came
-            page.keyboard.press("ArrowRight")
-            assert page.evaluate(FOCUSED)["walk"] == expected
+        walk_to_a_leaf_and_back(page, st)
         page.keyboard.press("ArrowDown")  # among siblings, then out of the walk
         page.keyboard.press("Escape")
         assert page.evaluate("() => document.activeElement.classList.contains('tg-graphview')")
