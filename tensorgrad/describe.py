@@ -4,7 +4,13 @@ One function per thing described, written from the data (the step record, the no
 scraped from a picture: the stepper's live region and panel, the graph's node list and tooltip all
 read these. Numbers are rounded for speech (4 significant digits); a big tensor is summarised as the
 cards summarise it (min, max, mean). Plain strings, no Jupyter imports.
+
+Most nodes have no label, so they are called by the op that made them; where two of them would be called
+the same, `names(nodes)` tells them apart by their place in the graph ("the output of the 2nd division"),
+and every text about one graph takes that one mapping, so the live region, the panel and the node list agree.
 """
+from collections import Counter
+
 import numpy as np
 
 SMALL = 6  # a tensor of at most this many numbers is read out in full
@@ -71,29 +77,68 @@ def name(node):
     return "an unlabelled input" if node.requires_grad else "a constant"
 
 
+def names(nodes):
+    """{node: what sentences call it}: `name(node)`, with an ordinal in graph order where two would share one.
+
+    `nodes` is the whole graph in drawing order (`viz.trace`), so every view of one graph counts alike.
+    """
+    plain = {node: name(node) for node in nodes}
+    shared = {said for said, count in Counter(plain.values()).items() if count > 1}
+    seen, called = Counter(), {}
+    for node in nodes:
+        said = plain[node]
+        if said in shared:
+            seen[said] += 1
+            said = _nth(node, ordinal(seen[said]))
+        called[node] = said
+    return called
+
+
+def _nth(node, nth):
+    """'the output of the 2nd division', 'the 2nd constant', 'the 3rd leaf 2', 'the 2nd w'."""
+    if node.label:
+        return f"the {nth} {node.label}"
+    if node._fn is not None:
+        return f"the output of the {nth} {op(node)}"
+    return f"the {nth} " + name(node).split(" ", 1)[1]
+
+
+def ordinal(k):
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
 def axes(summed):
     return f"axis {summed[0]}" if len(summed) == 1 else "axes " + " and ".join(map(str, summed))
 
 
-def _addition(parent, grad, summed):
+def _addition(parent, grad, summed, called):
     """What one contribution adds, said: '0.2 to every entry of b's gradient, summed over axis 0 because ...'."""
     g = np.asarray(grad, dtype=float)
     uniform = g.ndim and g.size and np.all(g == g.flat[0])
     amount = f"{number(g.flat[0])} to every entry of" if uniform else f"{tensor(g)} to"
-    text = f"{amount} {name(parent)}'s gradient"
+    text = f"{amount} {called(parent)}'s gradient"
     if summed:
         text += f", summed over {axes(summed)} because it was broadcast"
     return text
 
 
 def step(stepper):
-    """The step just done, as the live region says it: 'Step 3 of 10: subtraction producing a (5,) vector; ...'."""
+    """The step just done, as the live region says it: 'Step 3 of 10: subtraction producing a (5,) vector; ...'.
+
+    The node it produced is named where it has a label ('producing f, a number') or shares its op with
+    another unlabelled node ('the 2nd division producing ...'), by `stepper.names` (see `names`).
+    """
     done = stepper.current
     if done is None:
         return (f"Step 0 of {stepper.num_steps}: no gradient computed yet; the first step starts at the output "
                 "with gradient 1.")
-    node = done.node
-    parts = [f"Step {stepper.step} of {stepper.num_steps}: {op(node)} producing {shape(node.shape)}",
+    node, called = done.node, stepper.names.get
+    said = called(node)
+    doer = said.removeprefix("the output of ") if said.startswith("the output of the ") else op(node)
+    made = f"{said}, {shape(node.shape)}" if node.label else shape(node.shape)
+    parts = [f"Step {stepper.step} of {stepper.num_steps}: {doer} producing {made}",
              f"upstream gradient {tensor(done.grad)}"]
     error = getattr(done, "error", None)  # a student's closure may raise
     if error:
@@ -101,7 +146,7 @@ def step(stepper):
     adds = []
     for contribution in done.contributions:  # a Contribution, or a student step's (node, amount)
         parent, grad = contribution
-        adds.append(_addition(parent, grad, getattr(contribution, "summed_axes", ())))
+        adds.append(_addition(parent, grad, getattr(contribution, "summed_axes", ()), called))
     if adds:
         parts.append("adds " + "; and ".join(adds))
     elif not error:
@@ -109,15 +154,18 @@ def step(stepper):
     return "; ".join(parts) + "."
 
 
-def node(node, grad=None, flows=()):
+def node(node, grad=None, flows=(), called=None, gradient=True):
     """One node read out: name, op, shape, data, gradient so far (`grad`, None: pending) and what reached it.
 
     `flows` are the (step number, op, gradient) contributions that have reached it, as a stepper lists them.
+    `called` is the graph's `names` (without it, nodes are called by `name` alone). `gradient=False`: a
+    drawing that shows no gradients, so the words say nothing of them either.
     """
-    made = f"made by {op(node)} from {_listed([name(p) for p in node._prev])}" if node._fn is not None else \
-        "an input" if node.requires_grad else "a constant: no gradient is tracked"
-    parts = [f"{name(node)}: {shape(node.shape)}, {made}", f"data {tensor(node.data)}"]
-    if node.requires_grad:
+    said = name if called is None else called.get
+    made = f"made by {op(node)} from {_listed([said(p) for p in node._prev])}" if node._fn is not None else \
+        "an input" if node.requires_grad else "a constant: no gradient is tracked" if gradient else "a constant"
+    parts = [f"{said(node)}: {shape(node.shape)}, {made}", f"data {tensor(node.data)}"]
+    if node.requires_grad and gradient:
         parts.append("gradient pending: no step has reached it yet" if grad is None else f"gradient {tensor(grad)}")
     if flows:
         reached = "; ".join(f"step {k}, {OP_WORDS.get(o, o)}: {tensor(g)}" for k, o, g in flows)
@@ -129,13 +177,13 @@ def graph(nodes, most=8):
     """The whole graph in one paragraph: how many values and ops, the output, the inputs (the first `most`)."""
     if not nodes:
         return "An empty graph."
-    ops_count = sum(n._fn is not None for n in nodes)
+    ops_count, called = sum(n._fn is not None for n in nodes), names(nodes)
     leaves = [n for n in nodes if n._fn is None]
-    inputs = [f"{name(n)} ({shape(n.shape)})" for n in leaves[:most]]
+    inputs = [f"{called[n]} ({shape(n.shape)})" for n in leaves[:most]]
     if len(leaves) > most:
         inputs.append(f"{len(leaves) - most} more")
     root = nodes[-1]
-    return (f"A computation graph of {len(nodes)} values and {ops_count} operations. Output: {name(root)}, "
+    return (f"A computation graph of {len(nodes)} values and {ops_count} operations. Output: {called[root]}, "
             f"{shape(root.shape)}. Inputs: {_listed(inputs) if inputs else 'none'}.")
 
 

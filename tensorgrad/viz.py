@@ -77,7 +77,9 @@ def draw_dot(root, rankdir="LR", *, max_elements=16, highlight=None, computed=No
     dot = _draw(dot, nodes, lambda v: _record(v, max_elements, _grad_text(v, max_elements, show_grad, computed)),
                 lambda v: {**_fill(v, computed), **({"color": HIGHLIGHT, "penwidth": "3"} if v in highlight else {})})
     shown = [v.grad if show_grad and v.requires_grad and (computed is None or v in computed) else None for v in nodes]
-    dot.words = (describe.graph(nodes), [describe.node(v, grad) for v, grad in zip(nodes, shown)])  # see GraphView
+    called = describe.names(nodes)
+    dot.words = (describe.graph(nodes), [describe.node(v, grad, called=called, gradient=show_grad)
+                                          for v, grad in zip(nodes, shown)])
     return dot
 
 

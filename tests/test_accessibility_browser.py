@@ -40,6 +40,29 @@ def wait_live(st, k):
     return live_text(st)
 
 
+def walk_to_a_leaf_and_back(page, st):
+    """With the focus on the stepper's graph: Enter walks from the current step's node, ArrowLeft through inputs
+    to a leaf (said, and outlined in the picture), ArrowRight back the way it came."""
+    page.keyboard.press("Enter")  # into the walk, at the current step's node
+    start = page.evaluate(FOCUSED)
+    current = st.locator("[data-node].tg-current").get_attribute("data-node")
+    assert start["tag"] == "LI" and start["walk"] == current and "made by" in start["text"]
+    path = [start["walk"]]
+    for _ in range(40):  # left: to an input, until a leaf
+        page.keyboard.press("ArrowLeft")
+        here = page.evaluate(FOCUSED)["walk"]
+        if here == path[-1]:
+            break
+        path.append(here)
+    leaf = page.evaluate(FOCUSED)
+    assert len(path) > 1 and ("an input" in leaf["text"] or "a constant" in leaf["text"]), leaf
+    assert "nothing feeds it" in live_text(st)
+    assert st.locator(f"[data-node='{path[-1]}'].tg-walk").count() == 1  # outlined in the picture too
+    for expected in reversed(path[:-1]):  # and back, the way it came
+        page.keyboard.press("ArrowRight")
+        assert page.evaluate(FOCUSED)["walk"] == expected
+
+
 def test_stepper_in_voila_by_keyboard_alone(page):
     """Notebook 3: no axe violation, then from the top of the page by keys alone: step, back, walk the graph."""
     with voila(ROOT / "notebooks" / "03_stepping_through_backward.ipynb") as base:
@@ -73,24 +96,7 @@ def test_stepper_in_voila_by_keyboard_alone(page):
         tab_to(page, "e => e.classList.contains('tg-graphview')")
         page.keyboard.press("ArrowRight")  # on the graph the arrows still step
         wait_live(st, 4)
-        page.keyboard.press("Enter")  # into the walk, at the current step's node
-        start = page.evaluate(FOCUSED)
-        current = st.locator("[data-node].tg-current").get_attribute("data-node")
-        assert start["tag"] == "LI" and start["walk"] == current and "made by" in start["text"]
-        path = [start["walk"]]
-        for _ in range(40):  # left: to an input, until a leaf
-            page.keyboard.press("ArrowLeft")
-            here = page.evaluate(FOCUSED)["walk"]
-            if here == path[-1]:
-                break
-            path.append(here)
-        leaf = page.evaluate(FOCUSED)
-        assert len(path) > 1 and ("an input" in leaf["text"] or "a constant" in leaf["text"]), leaf
-        assert "nothing feeds it" in live_text(st)
-        assert st.locator(f"[data-node='{path[-1]}'].tg-walk").count() == 1  # outlined in the picture too
-        for expected in reversed(path[:-1]):  # and back, the way it came
-            page.keyboard.press("ArrowRight")
-            assert page.evaluate(FOCUSED)["walk"] == expected
+        walk_to_a_leaf_and_back(page, st)
         page.keyboard.press("Escape")
         assert page.evaluate("() => document.activeElement.classList.contains('tg-graphview')")
         assert page.evaluate("() => window.__mouse") == 0
@@ -175,3 +181,45 @@ def test_jupyterlab_first_view_out_of_sight_and_first_click_count(page, tmp_path
                 && c.node.querySelector('.tg-graphview[data-drawn]'); }}""")
         assert page.evaluate(SETTLED_VIEW, cell) == first_view  # drawn in sight: the same view
         st.screenshot(path=str(ARTIFACTS / "a11y-stepper-jupyterlab.png"))
+
+
+NOTEBOOK_MODE = """() => { const nb = window.jupyterapp.shell.currentWidget.content;
+    return {active: nb.activeCellIndex, mode: nb.mode}; }"""
+
+
+def test_stepper_in_jupyterlab_by_keys_alone_and_jupyterlab_keeps_its_hands_off(page, tmp_path):
+    """Notebook 3 in JupyterLab: keys step the stepper and walk its graph, and none of them is taken by JupyterLab's
+    own command-mode shortcuts (Enter: edit the cell; arrows: another cell) while the focus is in the widget.
+
+    The focus is put on the stepper's first button by the test (JupyterLab's way there by Tab crosses each cell's
+    editor, where Tab indents); from there on only keys are pressed and no mouse event reaches the page."""
+    import shutil
+    from browser_support import first_stepper, jupyterlab
+    from test_browser import run_notebook_in
+    pytest.importorskip("jupyterlab")
+    name = "03_stepping_through_backward.ipynb"
+    shutil.copy(ROOT / "notebooks" / name, tmp_path)
+    with jupyterlab(tmp_path) as base:
+        assert run_notebook_in(page, base, "/lab/tree/" + name)["errors"] == []
+        st = first_stepper(page)  # its cell made the active one, in command mode
+        before = page.evaluate(NOTEBOOK_MODE)
+        assert before["mode"] == "command" and live_text(st).startswith("Step 0 of 25")
+        page.evaluate(COUNT_MOUSE)
+        st.get_by_role("button", name="first").focus()
+        tab_to(page, "e => e.closest('.tensorgrad-stepper') && e.textContent.trim() === 'next'", most=5)
+        for k in (1, 2):
+            page.keyboard.press("Enter")
+            wait_live(st, k)
+        assert page.evaluate(NOTEBOOK_MODE) == before  # Enter stepped: it did not open the cell's editor
+        tab_to(page, "e => e.classList.contains('tg-graphview')", most=15)
+        page.keyboard.press("ArrowRight")
+        wait_live(st, 3)
+        walk_to_a_leaf_and_back(page, st)
+        page.keyboard.press("ArrowDown")  # among siblings, then out of the walk
+        page.keyboard.press("Escape")
+        assert page.evaluate("() => document.activeElement.classList.contains('tg-graphview')")
+        page.keyboard.press("ArrowLeft")  # out of the walk the arrows step again
+        wait_live(st, 2)
+        assert page.evaluate(NOTEBOOK_MODE) == before  # no arrow moved JupyterLab to another cell
+        assert page.evaluate("() => window.__mouse") == 0
+        page.screenshot(path=str(ARTIFACTS / "a11y-stepper-jupyterlab-keys.png"))

@@ -3,7 +3,7 @@ import numpy as np
 
 from example_graphs import neuron
 from tensorgrad import Value, describe
-from tensorgrad.widgets.stepper import Stepper
+from tensorgrad.widgets.stepper import BackwardStepper, Stepper
 from tensorgrad.widgets.student_stepper import StudentStepper
 
 
@@ -76,3 +76,43 @@ def test_a_student_step_is_said_the_same_way():
     text = describe.step(stepper)
     assert text.startswith("Step 1 of 1: multiplication producing a number; upstream gradient 1; adds ")
     assert "3 to a's gradient" in text and "2 to b's gradient" in text
+
+
+def test_two_unlabelled_nodes_of_one_op_are_told_apart_alike_in_the_live_region_panel_and_tooltip():
+    f = Value(np.array([1.0, 2.0]), label="f")
+    g = f / 2.0 + 10.0 / f  # two unlabelled divisions, as in notebook 3's last line
+    g.label = "g"
+    stepper = BackwardStepper(g)
+    first, second = g._prev  # f / 2.0 comes first in graph order, then 10.0 / f
+    stepper.next()
+    assert stepper.graph.status == (
+        "Step 1 of 3: addition producing g, a (2,) vector; upstream gradient 1 in every entry; "
+        "adds 1 to every entry of the output of the 1st division's gradient; "
+        "and 1 to every entry of the output of the 2nd division's gradient.")
+    stepper.next()
+    assert stepper.graph.status.startswith("Step 2 of 3: the 2nd division producing a (2,) vector;")
+    stepper.graph.selected = second
+    panel = stepper.panel.value
+    assert "producing the output of the 2nd division (2,)" in panel
+    assert "Selected: the output of the 2nd division (2,)" in panel
+    tooltips = {v: info["label"] for v, info in zip(stepper.graph.nodes, stepper.graph.info)}
+    assert tooltips[first] == "the output of the 1st division" and tooltips[second] == "the output of the 2nd division"
+    words = stepper.graph._state(None, stepper.graph._done_ids(None), full=True)["words"]
+    said = {v: words[str(i)] for i, v in enumerate(stepper.graph.nodes)}
+    assert said[g].startswith("g: a (2,) vector, made by addition from the output of the 1st division and "
+                              "the output of the 2nd division;")
+    assert said[second].startswith("the output of the 2nd division: a (2,) vector, made by division from "
+                                   "the leaf 10 and f;")
+
+
+def test_names_count_only_where_two_would_be_called_alike():
+    a = Value(np.ones(2), label="a")
+    c1, c2 = Value(np.ones(2), requires_grad=False), Value(np.ones(2), requires_grad=False)
+    out = (a * c1) * c2 - a  # two unlabelled multiplications, two unlabelled constants, one subtraction
+    called = Stepper(out).names  # counted over the whole drawing, constants too
+    assert [called[v] for v in (c1, c2)] == ["the 1st constant", "the 2nd constant"]
+    assert called[out] == "the output of subtraction" and called[a] == "a"
+    assert sorted(called[v] for v in (out._prev[0], out._prev[0]._prev[0])) == [
+        "the output of the 1st multiplication", "the output of the 2nd multiplication"]
+    assert [describe.ordinal(k) for k in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st", "111th"]

@@ -55,7 +55,7 @@ def test_curves_give_first_last_and_best_with_their_steps_rounded_for_speech():
 def test_the_legend_names_each_class_by_colour_and_shape():
     assert describe_colours((-1, 1), "RdBu").startswith("Legend: red shading and circles: class -1; blue shading and "
                                                         "triangles: class 1.")
-    assert "green shading and squares: class 2" in describe_colours((0, 1, 2), "tab10")
+    assert "bluish green shading and squares: class 2" in describe_colours((0, 1, 2), "tensorgrad-classes")
 
 
 def test_the_plot_describes_what_it_draws_and_shapes_points_by_class():

@@ -66,7 +66,7 @@ def test_the_panel_says_what_the_students_closure_did():
     assert "Step 0 of 7" in explain(model)
     model.goto(4)  # n = (x1w1 + x2w2) + b overwrites b's gradient
     html = explain(model)
-    assert "Step 4 of 7: addition producing a number" in html
+    assert "Step 4 of 7: addition producing n, a number" in html
     assert "your <code>_backward</code> of <code>+</code> producing &#x27;n&#x27;" in html
     assert "<td>&#x27;b&#x27;</td><td style=\"text-align:right; padding:0 8px\">1.5</td>" in html  # before: 1.5
     model.goto(1)

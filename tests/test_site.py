@@ -99,6 +99,34 @@ def test_training_studio_as_a_voici_app(page, served):
     screenshot(page, "site-voici-studio-paused")
 
 
+def test_the_stepper_app_passes_axe_and_steps_by_keys_saying_each_step(page, served):
+    """Notebook 3 as the site serves it (Pyodide, the graph drawn in the browser): axe's WCAG 2.2 A/AA rules over
+    the whole page, then Tab to next and Enter: the live region says each step, and ArrowLeft on the graph goes back."""
+    from axe_support import axe_violations
+    page.goto(served[0] + APP_3)
+    page.locator(".tensorgrad-stepper .tg-graphview[data-drawn]").nth(1).wait_for()  # both steppers drawn
+    assert axe_violations(page) == []
+    stepper = page.locator(".tensorgrad-stepper").first
+    live = stepper.locator("[role=status][aria-live=polite]")
+    next_button = stepper.get_by_role("button", name="next")
+    for _ in range(60):  # from the top of the page, as a keyboard user goes
+        page.keyboard.press("Tab")
+        if next_button.evaluate("b => b === document.activeElement"):
+            break
+    else:
+        pytest.fail("60 Tabs never reached the stepper's next button")
+    said = []
+    for k in (1, 2):
+        page.keyboard.press("Enter")
+        live.filter(has_text=re.compile(rf"^Step {k} of 25: ")).wait_for(state="attached")
+        said.append(live.inner_text())
+    stepper.locator(".tg-graphview").focus()
+    page.keyboard.press("ArrowLeft")
+    live.filter(has_text=re.compile(r"^Step 1 of 25: ")).wait_for(state="attached")
+    assert live.inner_text() == said[0] and "the output of the 1st division" in said[0], said
+    screenshot(page, "site-voici-notebook3-keys")
+
+
 def test_every_other_notebook_runs_in_jupyterlab(page, served):
     """LivePlot, the playground, check_op, the digits, the studio...: each notebook's Run All, under Pyodide."""
     failures = {}

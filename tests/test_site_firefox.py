@@ -58,4 +58,6 @@ def test_the_stepper_app_steps_in_firefox(site, tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     panels = json.loads(run.stdout.strip().splitlines()[-1])
     assert panels["before"].startswith("Step 0 of") and panels["after"].startswith("Step 1 of"), panels
+    first, second, back = panels["live"]  # the live region after next, then ArrowRight and ArrowLeft on the graph
+    assert first.startswith("Step 1 of") and second.startswith("Step 2 of") and back == first, panels
     assert not [m for m in missing if "/static/pyodide/" in m or "/pypi/" in m], missing

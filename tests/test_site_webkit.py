@@ -53,7 +53,9 @@ def virtual_display():
 
 def test_the_stepper_app_steps_in_webkit(site):
     _needed(MINIBROWSER, DRIVER, "Xvfb")
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support import expected_conditions as ready
     from selenium.webdriver.support.ui import WebDriverWait
     with serve(site) as (base, missing), virtual_display() as display:
@@ -74,6 +76,14 @@ def test_the_stepper_app_steps_in_webkit(site):
                                                          "or @title='next']")
             next_button.click()
             wait.until(lambda _: "Step 1 of" in panel.text)
+            live = stepper.find_element(By.CSS_SELECTOR, "[role=status][aria-live=polite]")
+            said = [live.get_attribute("textContent")]
+            browser.execute_script("arguments[0].focus()", stepper.find_element(By.CSS_SELECTOR, ".tg-graphview"))
+            for key, k in ((Keys.ARROW_RIGHT, 2), (Keys.ARROW_LEFT, 1)):  # keys on the graph step, and say so
+                ActionChains(browser).send_keys(key).perform()
+                wait.until(lambda _, k=k: live.get_attribute("textContent").startswith(f"Step {k} of"))
+                said.append(live.get_attribute("textContent"))
+            assert said[0].startswith("Step 1 of") and said[1].startswith("Step 2 of") and said[2] == said[0], said
             ARTIFACTS.mkdir(exist_ok=True)
             browser.save_screenshot(str(ARTIFACTS / "site-webkit-stepper.png"))
         except BaseException:

@@ -331,7 +331,11 @@ def test_highlight_and_computed_follow_a_backward_stepper():
 def test_show_grad_false_hides_gradients():
     g = seed_example()[2]
     g.backward()
-    assert all("grad" not in label for label in records(draw_dot(g, show_grad=False)).values())
+    dot = draw_dot(g, show_grad=False)
+    assert all("grad" not in label for label in records(dot).values())
+    summary, said = dot.words  # what a screen reader is given says no more than the picture shows
+    assert len(said) == len(trace(g)[0]) and not any("gradient" in words for words in [summary, *said]), said
+    assert any("gradient" in words for words in draw_dot(g).words[1])  # shown, they are said
 
 
 def test_big_tensors_are_summarised_past_max_elements():

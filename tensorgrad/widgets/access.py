@@ -11,31 +11,29 @@ Its `_css` (anywidget adds it to the page once) styles the widgets whose root ha
 high-contrast themes), the live region hidden from sight but not from screen readers, errors in the
 theme's error colour, and no transitions under `prefers-reduced-motion`. Its module also names the
 widgets' ipywidgets sliders, which ipywidgets leaves unnamed (ipywidgets#2650): each `role="slider"`
-handle gets its row's label text as `aria-label`.
+handle gets its row's label text as `aria-label` (static/name_sliders.js, which the stepper's GraphView uses too).
 """
 import functools
+import pathlib
 
 from .._deps import require
 from .training import describe_progress
 
 ROOT_CLASS = "tensorgrad-accessible"
+STATIC = pathlib.Path(__file__).parent / "static"
 
-LIVE_REGION_ESM = """
+LIVE_REGION_ESM = (STATIC / "name_sliders.js").read_text(encoding="utf-8") + """
 const NAMED = "ROOT_CLASS";
 
-function nameSliders() {
-  for (const handle of document.querySelectorAll(`.${NAMED} [role=slider]:not([aria-label])`)) {
-    const row = handle.closest(".widget-slider, .widget-hslider, .widget-vslider");
-    const label = row && row.querySelector(".widget-label");
-    if (label && label.textContent.trim()) handle.setAttribute("aria-label", label.textContent.trim());
-  }
+function nameAll() {
+  for (const root of document.querySelectorAll(`.${NAMED}`)) nameSliders(root);
 }
 
 function watchSliders() {
   if (window.__tensorgradSliders) return;
-  window.__tensorgradSliders = new MutationObserver(nameSliders);
+  window.__tensorgradSliders = new MutationObserver(nameAll);
   window.__tensorgradSliders.observe(document.body, { childList: true, subtree: true });
-  nameSliders();
+  nameAll();
 }
 
 function render({ model, el }) {

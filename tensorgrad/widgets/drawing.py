@@ -6,6 +6,7 @@ change (the regions, the boundary line, the points, the curves). Redrawing all o
 costs 40-80 ms; drawing only what changes on a cached background, and encoding the pixels simply,
 costs about 13 ms for a live plot, so frames can come often without slowing training much.
 """
+import functools
 import math
 import struct
 import zlib
@@ -14,6 +15,22 @@ import numpy as np
 
 from ..engine import Value, no_grad
 from .._deps import require
+
+
+# Classes' colours: Okabe and Ito's palette ("Color Universal Design", 2008) without its black, chosen to stay
+# apart for the common colour-vision deficiencies; the points also differ in shape by class (training.MARKERS).
+CLASS_COLOURS = (("blue", "#0072B2"), ("orange", "#E69F00"), ("bluish green", "#009E73"), ("vermilion", "#D55E00"),
+                 ("sky blue", "#56B4E9"), ("reddish purple", "#CC79A7"), ("yellow", "#F0E442"))
+CLASSES_CMAP = "tensorgrad-classes"  # the colour map's name, by which the legend knows it
+SHADING = {"RdBu": 0.55, CLASSES_CMAP: 0.7}  # the regions' opacity: paler hues need more to stay apart
+
+
+@functools.cache
+def class_colormap(classes):
+    """A colour map giving class index i (0..classes-1) the i-th colour of CLASS_COLOURS, cycling past the last."""
+    colors = require("matplotlib.colors", "demo")
+    return colors.ListedColormap([CLASS_COLOURS[i % len(CLASS_COLOURS)][1] for i in range(classes)],
+                                 name=CLASSES_CMAP)
 
 
 def grid_over(X, resolution):
@@ -136,7 +153,7 @@ class Boundary:
     def __init__(self, ax):
         collections = require("matplotlib.collections", "demo")
         self.ax = ax
-        self.image = ax.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", alpha=0.55, interpolation="bilinear")
+        self.image = ax.imshow(np.zeros((2, 2)), origin="lower", aspect="auto", interpolation="bilinear")
         self.lines = ax.add_collection(collections.LineCollection([], colors="k", linewidths=1.2))
         self.extra = ax.add_collection(collections.LineCollection([], colors="0.25", linewidths=0.8,
                                                                   linestyles="--"))
@@ -152,7 +169,9 @@ class Boundary:
         scores = evaluate(model, points)
         if scores.ndim == 2 and scores.shape[1] > 1:  # several outputs: the winning class, lines between
             field = scores.argmax(axis=1).reshape(xx.shape).astype(float)
-            shade, levels, cmap, limits = field, np.arange(scores.shape[1] - 1) + 0.5, "tab10", (0, 9)
+            classes = max(scores.shape[1], 0 if y is None else int(np.max(y, initial=0)) + 1)
+            shade, levels, cmap, limits = field, np.arange(scores.shape[1] - 1) + 0.5, class_colormap(classes), \
+                (-0.5, classes - 0.5)
             colours, point_limits = y, limits
         else:  # one score: its sign is the class; tanh keeps the shading's scale fixed from frame to frame
             field = scores.reshape(xx.shape)
@@ -160,7 +179,8 @@ class Boundary:
             colours = None if y is None else np.where(y > 0, 1.0, -1.0)
             point_limits = (-1.6, 1.6)  # lighter than the shading's extremes
         extent = (xx[0, 0], xx[0, -1], yy[0, 0], yy[-1, 0])
-        self.image.set(data=shade, extent=extent, cmap=cmap, clim=limits, visible=True)
+        self.image.set(data=shade, extent=extent, cmap=cmap, clim=limits, visible=True,
+                       alpha=SHADING[getattr(cmap, "name", cmap)])
         contours = contour_generator(xx, yy, field)
         self.lines.set_segments([line for level in levels for line in contours.lines(level)])
         self.points.set_offsets(X.reshape(-1, 2))

@@ -67,7 +67,7 @@ class GraphView(anywidget.AnyWidget):
     For screen readers the view keeps a description of the graph (`summary`) and a list of its nodes in
     words, walkable node to node by keyboard, and a polite live region saying `status`.
     """
-    _esm = STATIC / "graphview.js"
+    _esm = "".join((STATIC / name).read_text(encoding="utf-8") for name in ("name_sliders.js", "graphview.js"))
     _css = STATIC / "graphview.css"
     dot = traitlets.Unicode("").tag(sync=True)
     info = traitlets.List().tag(sync=True)  # per node: label, shape, dtype (the tooltip's heading)
@@ -83,7 +83,7 @@ class GraphView(anywidget.AnyWidget):
                  reached=None, words=None):
         if (root is None) == (dot is None):
             raise TypeError("GraphView takes a Value to draw, or dot=DOT source text, not both")
-        self.nodes, self._index, self._key_callbacks = [], {}, []
+        self.nodes, self._index, self._names, self._key_callbacks = [], {}, {}, []
         self._reached = reached or dict
         summary, self._words = words or ("A graph drawing.", [])
         self._options = {"rankdir": rankdir, "max_elements": max_elements, "max_nodes": max_nodes}
@@ -101,13 +101,13 @@ class GraphView(anywidget.AnyWidget):
         root = graph_of(root, "GraphView")  # a Value, or another engine's micrograd-style value
         nodes, digraph = widget_dot(root, **self._options)
         with self._lock:
-            self.nodes, self._index = nodes, {v: i for i, v in enumerate(nodes)}
+            self.nodes, self._index, self._names = nodes, {v: i for i, v in enumerate(nodes)}, describe.names(nodes)
         self._selected_from_browser({"new": self.selected_node})  # unlocked: its observers may take their own
         with self._lock:
             if digraph.source == self.dot:
                 return self.show(current, done)
             self._shown = _nothing_shown()
-            self.info = [_info(v) for v in nodes]
+            self.info = [_info(v, self._names[v]) for v in nodes]
             self.summary = describe.graph(nodes) + (HEATMAP_WORDS if any(
                 is_big(v.data, self._options["max_elements"]) for v in nodes) else "")
             self.dot = digraph.source  # views lay it out again, then ask for the whole state
@@ -156,7 +156,7 @@ class GraphView(anywidget.AnyWidget):
                 now, before = _fields(v, self._options["max_elements"], grad), shown["fields"].get(i, {})
                 changed[i] = {k: now.get(k) for k in now.keys() | before.keys() if now.get(k) != before.get(k)}
                 shown["fields"][i] = now
-                said[i] = shown["words"][i] = describe.node(v, grad, flows)
+                said[i] = shown["words"][i] = describe.node(v, grad, flows, self._names)
         fields = shown["fields"] if full else changed
         if fields:
             message["fields"] = {str(i): f for i, f in fields.items()}
@@ -189,9 +189,8 @@ def _nothing_shown():
     return {"current": None, "done": set(), "fields": {}, "keys": {}, "words": {}}  # what the browser has been sent
 
 
-def _info(v):
-    """What the tooltip names a node by: its label, else the op that made it (most nodes have no label)."""
-    name = str(v.label) if v.label else (f"output of {v._op}" if v._fn is not None else "")
+def _info(v, name):
+    """What the tooltip names a node by: the name the words call it (most nodes have no label: `describe.names`)."""
     return {"label": name, "shape": "scalar" if not v.ndim else str(v.shape), "dtype": str(v.dtype)}
 
 

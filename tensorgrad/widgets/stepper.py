@@ -10,13 +10,14 @@ import html
 import re
 import threading
 import time
+from functools import cached_property
 
 import numpy as np
 
 from .. import describe
 from ..engine import Value, operand_names, topological_order
 from .._deps import require
-from ..viz import full_text
+from ..viz import full_text, trace
 
 
 class Stepper:
@@ -49,6 +50,11 @@ class Stepper:
         finally:
             for node, grad in zip(self.nodes, own):
                 self._frontier[node], node._grad = node._grad, grad
+
+    @cached_property
+    def names(self):
+        """{node: what the words call it}, counted over the whole drawing as the graph's views count it."""
+        return describe.names(trace(self.root)[0])
 
     @property
     def current(self):
@@ -127,9 +133,8 @@ def filled_formula(step, i):
     return re.sub(r"\b(g|out|a|b|p)\b", lambda m: _fmt(values[m.group(1)]), rule)
 
 
-def _name(node):
-    what = node.label or (f"the output of {node._op}" if node._fn is not None else "a constant")
-    return f"{what} {node.shape}"
+def _name(stepper, node):
+    return f"{stepper.names[node]} {node.shape}"
 
 
 def explain(stepper):
@@ -142,13 +147,13 @@ def explain(stepper):
     esc = html.escape
     names = operand_names(step.node)
     rows = [f"<p class=\"tg-step-words\">{esc(describe.step(stepper))}</p>",
-            f"<p><code>{esc(step.op)}</code> producing {esc(_name(step.node))}; "
+            f"<p><code>{esc(step.op)}</code> producing {esc(_name(stepper, step.node))}; "
             f"upstream gradient g = dL/d(out): <code>{esc(_fmt(step.grad))}</code></p><ul>"]
     for i, name in enumerate(names):
         rows.append(f"<li>rule: <code>grad_{name} = {esc(filled_formula(step, i))}</code></li>")
     rows.append("</ul>")
     for c in step.contributions:
-        rows.append(f"<p>adds <code>{esc(_fmt(c.grad))}</code> to {esc(_name(c.parent))}")
+        rows.append(f"<p>adds <code>{esc(_fmt(c.grad))}</code> to {esc(_name(stepper, c.parent))}")
         if c.note:
             rows.append(f"<br><i>{esc(c.note)}: the value was copied along those axes in the forward pass, "
                         "so its gradient is the sum of the copies' gradients</i>")
@@ -169,7 +174,7 @@ def node_html(stepper, node):
     grad = "not tracked" if not node.requires_grad else \
         "pending: no step has reached it yet" if grad is None else f"<pre>{esc(full_text(grad))}</pre>"
     cell = 'style="text-align:left; vertical-align:top; padding-right:12px"'
-    rows = [f'<div class="tg-node-details"><p><b>Selected: {esc(_name(node))}</b> {esc(str(node.dtype))}</p><table>',
+    rows = [f'<div class="tg-node-details"><p><b>Selected: {esc(_name(stepper, node))}</b> {esc(str(node.dtype))}</p><table>',
             f"<tr><th {cell}>data</th><td><pre>{esc(full_text(node.data))}</pre></td></tr>",
             f"<tr><th {cell}>gradient so far</th><td>{grad}</td></tr></table>"]
     if flows:

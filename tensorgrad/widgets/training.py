@@ -36,14 +36,14 @@ import numpy as np
 
 from ..engine import Value
 from .._deps import require
-from .drawing import Boundary, Frames, grid_over, nice_ceiling, zero_line_segments
+from .drawing import CLASS_COLOURS, CLASSES_CMAP, Boundary, Frames, grid_over, nice_ceiling, zero_line_segments
 
 FRAMES = 25  # frames per run when `every` is chosen automatically
 AREAS = (("bottom left", "bottom", "bottom right"), ("left", "centre", "right"), ("top left", "top", "top right"))
 OWNED = 0.8  # a ninth of the picture belongs to a class when the model predicts it on this share of the ninth
 MARKERS = ("o", "^", "s", "D", "v", "P", "X", "*", "h", "p")  # point shapes by class index
 COLOUR_NAMES = {"RdBu": ("red", "blue"),  # the boundary's colour maps, in the order of the class index
-                "tab10": ("blue", "orange", "green", "red", "purple", "brown", "pink", "grey", "olive", "cyan")}
+                CLASSES_CMAP: tuple(name for name, _ in CLASS_COLOURS)}
 SHAPE_NAMES = ("circles", "triangles", "squares", "diamonds", "down triangles", "plus signs", "crosses", "stars",
                "hexagons", "pentagons")
 
@@ -153,10 +153,11 @@ def describe_colours(classes, cmap):
     names = COLOUR_NAMES.get(cmap, ())
     if cmap == "RdBu":  # one score: its sign picks the class, the lowest label red, the others blue
         names = ("red",) + ("blue",) * (len(classes) - 1)
-    keys = [f"{names[i] if i < len(names) else 'colour ' + str(i)} shading and {SHAPE_NAMES[i % len(SHAPE_NAMES)]}:"
+    keys = [f"{names[i % len(names)] if names else 'colour ' + str(i)} shading and {SHAPE_NAMES[i % len(SHAPE_NAMES)]}:"
             f" class {_label(c)}" for i, c in enumerate(classes)]
-    return ("Legend: " + "; ".join(keys) + ". Deeper shading, a more confident prediction; "
-            "the black line is the decision boundary.")
+    line = "the black line is the decision boundary."
+    line = f"Deeper shading, a more confident prediction; {line}" if cmap == "RdBu" else line.capitalize()  # classes:
+    return "Legend: " + "; ".join(keys) + ". " + line  # one flat shade each
 
 
 def auto_every(steps, frames=FRAMES):

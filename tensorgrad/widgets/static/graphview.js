@@ -453,12 +453,7 @@ function render({ model, el }) {
         if (label && button.getAttribute("aria-label") !== label) { button.setAttribute("aria-label", label); button.title = label; }
         if (label === "repeat") button.setAttribute("aria-pressed", String(button.classList.contains("mod-active")));
       }
-      for (const slider of host.querySelectorAll(".widget-slider, .widget-hslider")) {
-        const label = slider.querySelector(".widget-label")?.textContent.trim();
-        for (const handle of slider.querySelectorAll("[role=slider]")) {
-          if (label && handle.getAttribute("aria-label") !== label) handle.setAttribute("aria-label", label);
-        }
-      }
+      nameSliders(host);  // static/name_sliders.js, put in front of this module
     };
     name();
     new MutationObserver(name).observe(host, { subtree: true, childList: true, attributes: true, attributeFilter: ["class"] });
