@@ -13,12 +13,13 @@ import csv
 import json
 import os
 import pathlib
+import signal
 import sys
 import time
 
 from ..feedback import FAILED, PASSED
 from .hidden import HIDDEN
-from .kernel import Limits
+from .kernel import Limits, close_all
 from .notebook import BUDGET, grade_notebook
 
 
@@ -85,7 +86,8 @@ def grade_class(paths, jobs=None, out=None, **options):
     done = read_results(out)
     todo = [p for p in paths if str(p.resolve()) not in done]
     progress = Progress(len(todo))
-    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1)
+    try:
         futures = {pool.submit(_grade_safely, p, **options): p for p in todo}
         for future in concurrent.futures.as_completed(futures):
             path = futures[future]
@@ -95,6 +97,11 @@ def grade_class(paths, jobs=None, out=None, **options):
                     file.write(json.dumps({"path": str(path), "abspath": str(path.resolve()),
                                            "results": done[str(path.resolve())]}, ensure_ascii=False) + "\n")
             progress.step(path)
+    except BaseException:  # Ctrl-C (or SIGTERM): no kernel may outlive the grader, no queued notebook may start
+        pool.shutdown(wait=False, cancel_futures=True)
+        close_all()
+        raise
+    pool.shutdown()
     return {str(p): done[str(p.resolve())] for p in paths}
 
 
@@ -108,6 +115,10 @@ def write_gradebook(path, graded):
             passed = {r["id"]: int(r["status"] == PASSED) for r in results}
             writer.writerow([*student_of(notebook, results), notebook, *(passed.get(i, "") for i in ids),
                              sum(passed.values())])
+
+
+def _interrupted(number, frame):
+    raise KeyboardInterrupt
 
 
 def main(argv=None):
@@ -133,7 +144,13 @@ def main(argv=None):
     if args.jobs < 1 or args.timeout <= 0 or args.budget <= 0 or args.memory <= 0 or args.processes < 1:
         parser.error("--jobs, --timeout, --budget, --memory and --processes must be positive")
     limits = Limits(timeout=args.timeout, memory=int(args.memory * 2**30), processes=args.processes)
-    graded = grade_class(args.notebooks, args.jobs, args.out, seed=args.seed, budget=args.budget, limits=limits)
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        graded = grade_class(args.notebooks, args.jobs, args.out, seed=args.seed, budget=args.budget, limits=limits)
+    except KeyboardInterrupt:
+        print("grading interrupted: every kernel stopped" + (f"; finished notebooks are in {args.out}" if args.out
+                                                             else ""), file=sys.stderr)
+        return 130
     if args.csv:
         write_gradebook(args.csv, graded)
     print(json.dumps(graded, indent=1, ensure_ascii=False) if args.json else table(graded))
