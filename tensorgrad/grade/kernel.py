@@ -31,7 +31,7 @@ import threading
 import time
 
 from .._deps import require
-from .sandbox import descendants
+from .sandbox import descendants, kill_until_gone
 
 GRACE = 3.0  # seconds an interrupted cell gets to stop before its kernel is killed
 STARTUP = 60.0  # seconds a kernel may take to start
@@ -105,20 +105,6 @@ class PidsCgroup:
                 self.path.rmdir()
             except OSError:
                 pass
-
-
-def kill_until_gone(pids):
-    """SIGKILL the processes pids() lists until it lists none (a fork loop refills as it goes)."""
-    for _ in range(200):
-        found = pids()
-        if not found:
-            return
-        for pid in found:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.01)
 
 
 def _group_members(pgid):
