@@ -153,3 +153,16 @@ def test_no_kernel_outlives_the_grader(tmp_path, how):
         grader.wait()
         for pid in _processes_naming(marker) | _processes_naming(str(sandboxes)):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_a_sandbox_holds_only_the_submissions_own_files(tmp_path):
+    from tensorgrad.grade import kernel
+    for name in ("alice.ipynb", "bob.ipynb", "results.jsonl", "gradebook.csv", "digits.csv"):
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "link.csv").symlink_to(tmp_path / "gradebook.csv")
+    sandbox = kernel.Sandbox(tmp_path / "alice.ipynb", data=["digits.csv", "link.csv", "../bob.ipynb"])
+    try:
+        assert sorted(p.name for p in sandbox.work.iterdir()) == ["alice.ipynb", "digits.csv"]
+    finally:
+        sandbox.close()

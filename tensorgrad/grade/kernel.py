@@ -1,8 +1,8 @@
 """A student's kernel on a short leash: its own folder, a clean environment, hard limits, and a kill switch.
 
-`Sandbox` is where one submission runs: a fresh temporary copy of the submission's folder (every
-other notebook in it left out) and an environment holding only what a kernel needs. `Kernel` runs
-code there: each cell under a time limit, interrupted at the limit and killed after a short grace
+`Sandbox` is where one submission runs: a fresh temporary folder holding the notebook (and any data
+files its assignment names), nothing else of the folder it came from, and an environment holding
+only what a kernel needs. `Kernel` runs code there: each cell under a time limit, interrupted at the limit and killed after a short grace
 if it does not stop; a kernel that dies or is killed raises `KernelLost`. Processes a cell leaves
 running are killed when it ends (a fork loop's copies of the kernel would otherwise steal its messages). Its limits (sandbox.py):
 address space, file size and processes (RLIMIT_NPROC, which Linux does not enforce for root: for
@@ -152,15 +152,24 @@ def tasks_of(uid):
 
 
 class Sandbox:
-    """A temporary copy of the submission's folder for its kernel; removed by `close()`."""
+    """A temporary folder for one submission's kernel, holding only its own files; removed by `close()`.
 
-    def __init__(self, notebook):
+    The notebook and the `data` files beside it that the assignment names (plain files, never through a link)
+    are copied: nothing else of the folder it was handed in from (other submissions, a gradebook kept there).
+    No assignment names data files yet: each notebook makes or downloads its own.
+    """
+
+    def __init__(self, notebook, data=()):
         self.root = pathlib.Path(tempfile.mkdtemp(prefix="tensorgrad-grade-"))
         self.work, self.home = self.root / "work", self.root / "home"
         source = pathlib.Path(notebook).resolve()
-        shutil.copytree(source.parent, self.work, symlinks=True, ignore=lambda folder, names: [
-            n for n in names if n.startswith(".") or n.endswith(".ipynb") and pathlib.Path(folder, n) != source])
+        self.work.mkdir()
         self.home.mkdir()
+        shutil.copyfile(source, self.work / source.name)
+        for name in data:  # a name of a file beside the notebook, not a path
+            beside = source.parent / name
+            if pathlib.PurePath(name).name == name and beside.is_file() and not beside.is_symlink():
+                shutil.copyfile(beside, self.work / beside.name)
 
     def env(self):
         """Only what a kernel needs: of the grader's variables, the paths, locale and BLAS settings."""
