@@ -3,23 +3,26 @@
 `--jobs N` notebooks are graded at once (threads: the work is in the kernels); a submission that
 cannot be graded at all gets one failed row and the run goes on. With `--out results.jsonl` each
 notebook's results are appended as soon as they are known, and a rerun with the same file skips the
-notebooks already in it. `--csv gradebook.csv` writes one row per submission (the student named by
-nbgrader's `submitted/<student>/<assignment>/` layout, or else by the file's name), one column per
-exercise (1 passed, 0 not) and a total. `--gradescope ROOT` grades one Gradescope submission
+notebooks already in it with the same content (a resubmission at the same path is graded again).
+`--csv gradebook.csv` writes one row per submission (the student named by nbgrader's
+`submitted/<student>/<assignment>/` layout, or else by the file's name), one column per exercise
+(1 passed, 0 not) and a total. `--gradescope ROOT` grades one Gradescope submission
 (gradescope.py); `--canvas` writes Canvas's import CSV (canvas.py).
 """
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import os
 import pathlib
+import signal
 import sys
 import time
 
 from ..feedback import FAILED, PASSED
 from . import canvas, gradescope
 from .hidden import HIDDEN
-from .kernel import Limits
+from .kernel import Limits, close_all
 from .notebook import BUDGET, grade_notebook
 from .scores import earned
 from .sheets import write_csv
@@ -53,14 +56,20 @@ def _grade_safely(path, **options):
         return [{"id": "notebook", "status": FAILED, "message": f"could not be graded: {type(error).__name__}: {error}"}]
 
 
+def _key(path):
+    """A submission as a results file knows it: its absolute path and the sha256 of its content (a resubmission
+    at the same path is graded again)."""
+    return str(path.resolve()), hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def read_results(out):
-    """{absolute path: results} already in a results file (a line cut short by a crash is skipped)."""
+    """{(absolute path, sha256): results} already in a results file (a line cut short by a crash is skipped)."""
     done = {}
     if out and out.exists():
         for line in out.read_text().splitlines():
             try:
                 record = json.loads(line)
-                done[record["abspath"]] = record["results"]
+                done[record["abspath"], record["sha256"]] = record["results"]
             except (ValueError, KeyError, TypeError):
                 continue
     return done
@@ -85,21 +94,27 @@ class Progress:
 
 def grade_class(paths, jobs=None, out=None, **options):
     """{path: results} for every notebook, `jobs` at a time; with `out`, appended there as they come and reused."""
-    done = read_results(out)
-    todo = [p for p in paths if str(p.resolve()) not in done]
+    done, keys = read_results(out), {p: _key(p) for p in paths}
+    todo = [p for p in paths if keys[p] not in done]
     progress = Progress(len(todo))
-    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1)
+    try:
         futures = {pool.submit(_grade_safely, p, **options): p for p in todo}
         for future in concurrent.futures.as_completed(futures):
             path = futures[future]
-            done[str(path.resolve())] = future.result()
+            done[keys[path]] = future.result()
             if out:
                 with out.open("a") as file:
-                    file.write(json.dumps({"path": str(path), "abspath": str(path.resolve()),
-                                           "results": done[str(path.resolve())], **canvas.noted(path)},
+                    file.write(json.dumps({"path": str(path), "abspath": keys[path][0], "sha256": keys[path][1],
+                                           "results": done[keys[path]], **canvas.noted(path)},
                                           ensure_ascii=False) + "\n")
             progress.step(path)
-    return {str(p): done[str(p.resolve())] for p in paths}
+    except BaseException:  # Ctrl-C (or SIGTERM): no kernel may outlive the grader, no queued notebook may start
+        pool.shutdown(wait=False, cancel_futures=True)
+        close_all()
+        raise
+    pool.shutdown()
+    return {str(p): done[keys[p]] for p in paths}
 
 
 def write_gradebook(path, graded):
@@ -110,6 +125,10 @@ def write_gradebook(path, graded):
         passed = {r["id"]: int(r["status"] == PASSED) for r in results}
         rows.append([*student_of(notebook, results), notebook, *(passed.get(i, "") for i in ids), sum(passed.values())])
     write_csv(path, ["student", "assignment", "notebook", *ids, "total"], rows)
+
+
+def _interrupted(number, frame):
+    raise KeyboardInterrupt
 
 
 def main(argv=None):
@@ -125,7 +144,7 @@ def main(argv=None):
                         help=f"processes and threads a kernel may run (default {Limits.processes})")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="notebooks graded at once (default: CPUs)")
     parser.add_argument("--out", type=pathlib.Path, help="append each notebook's results to this JSON-lines file "
-                                                         "as they come; notebooks already in it are skipped")
+                                                         "as they come; notebooks already in it, unchanged, are skipped")
     parser.add_argument("--csv", type=pathlib.Path, help="write a gradebook: a row per submission, a column per exercise")
     parser.add_argument("--seed", type=int, help="seed of the hidden tests' inputs (default: a fresh one per notebook)")
     parser.add_argument("--gradescope", type=pathlib.Path, metavar="ROOT",
@@ -155,14 +174,21 @@ def main(argv=None):
             parser.error(str(error))
     limits = Limits(timeout=args.timeout, memory=int(args.memory * 2**30), processes=args.processes)
     options = dict(seed=args.seed, budget=args.budget, limits=limits)
-    if args.gradescope:
-        try:
-            results = gradescope.grade_submission(args.gradescope, lambda paths: grade_class(paths, args.jobs, **options))
-        except FileNotFoundError as error:
-            parser.error(str(error))
-        print(json.dumps(results, indent=1, ensure_ascii=False) if args.json else f"score {results['score']:g}")
-        return 0
-    graded = grade_class(args.notebooks, args.jobs, args.out, **options)
+    signal.signal(signal.SIGTERM, _interrupted)
+    try:
+        if args.gradescope:
+            try:
+                results = gradescope.grade_submission(args.gradescope,
+                                                      lambda paths: grade_class(paths, args.jobs, **options))
+            except FileNotFoundError as error:
+                parser.error(str(error))
+            print(json.dumps(results, indent=1, ensure_ascii=False) if args.json else f"score {results['score']:g}")
+            return 0
+        graded = grade_class(args.notebooks, args.jobs, args.out, **options)
+    except KeyboardInterrupt:
+        print("grading interrupted: every kernel stopped" + (f"; finished notebooks are in {args.out}" if args.out
+                                                             else ""), file=sys.stderr)
+        return 130
     if args.csv:
         write_gradebook(args.csv, graded)
     if args.canvas:

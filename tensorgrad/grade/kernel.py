@@ -1,20 +1,26 @@
 """A student's kernel on a short leash: its own folder, a clean environment, hard limits, and a kill switch.
 
-`Sandbox` is where one submission runs: a fresh temporary copy of the submission's folder (every
-other notebook in it left out) and an environment holding only what a kernel needs. `Kernel` runs
-code there: each cell under a time limit, interrupted at the limit and killed after a short grace
+`Sandbox` is where one submission runs: a fresh temporary folder holding the notebook (and any data
+files its assignment names), nothing else of the folder it came from, and an environment holding
+only what a kernel needs. `Kernel` runs code there: each cell under a time limit, interrupted at the limit and killed after a short grace
 if it does not stop; a kernel that dies or is killed raises `KernelLost`. Processes a cell leaves
 running are killed when it ends (a fork loop's copies of the kernel would otherwise steal its messages). Its limits (sandbox.py):
 address space, file size and processes (RLIMIT_NPROC, which Linux does not enforce for root: for
 root, a pids cgroup of its own caps the kernel's processes, where one can be made). On the way out
-every process of the kernel's is killed: its cgroup's, or else its process group's.
+every process of the kernel's is killed: its cgroup's, or else all below its stand-in (the kernel's
+subreaper: a process that calls setsid is still below it). `close_all()` does so for every kernel
+at once (Ctrl-C); a grader that is killed outright leaves it to each stand-in (sandbox.py), which
+notices its pipe from the grader close. Files the kernel wrote are read by `Sandbox.read`, which
+neither follows a link nor blocks, and gives up at a size and a deadline.
 """
 import dataclasses
+import errno
 import json
 import os
 import pathlib
 import queue
 import secrets
+import select
 import shutil
 import signal
 import stat
@@ -25,12 +31,15 @@ import threading
 import time
 
 from .._deps import require
+from .sandbox import descendants, kill_until_gone
 
 GRACE = 3.0  # seconds an interrupted cell gets to stop before its kernel is killed
 STARTUP = 60.0  # seconds a kernel may take to start
+READ_DEADLINE = 10.0  # seconds reading a file the kernel wrote may take
 KEPT_ENV = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")  # also OPENBLAS_*, OMP_*, MKL_*
 LAUNCHER = pathlib.Path(__file__).with_name("sandbox.py")
 _STARTING = threading.Lock()
+_LIVE, _LIVE_LOCK, STOPPING = set(), threading.Lock(), threading.Event()  # kernels running; set when interrupted
 
 
 @dataclasses.dataclass
@@ -41,6 +50,10 @@ class Limits:
     memory: int = 4 * 2**30
     processes: int = 64
     file_size: int = 256 * 2**20
+
+
+class Unreadable(Exception):
+    """A file the kernel left that the grader will not read; the message says why (after "the file ...")."""
 
 
 class KernelLost(Exception):
@@ -94,20 +107,6 @@ class PidsCgroup:
                 pass
 
 
-def kill_until_gone(pids):
-    """SIGKILL the processes pids() lists until it lists none (a fork loop refills as it goes)."""
-    for _ in range(200):
-        found = pids()
-        if not found:
-            return
-        for pid in found:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        time.sleep(0.01)
-
-
 def _group_members(pgid):
     """The processes in process group `pgid` (where no cgroup holds the kernel)."""
     members = set()
@@ -153,15 +152,24 @@ def tasks_of(uid):
 
 
 class Sandbox:
-    """A temporary copy of the submission's folder for its kernel; removed by `close()`."""
+    """A temporary folder for one submission's kernel, holding only its own files; removed by `close()`.
 
-    def __init__(self, notebook):
+    The notebook and the `data` files beside it that the assignment names (plain files, never through a link)
+    are copied: nothing else of the folder it was handed in from (other submissions, a gradebook kept there).
+    No assignment names data files yet: each notebook makes or downloads its own.
+    """
+
+    def __init__(self, notebook, data=()):
         self.root = pathlib.Path(tempfile.mkdtemp(prefix="tensorgrad-grade-"))
         self.work, self.home = self.root / "work", self.root / "home"
         source = pathlib.Path(notebook).resolve()
-        shutil.copytree(source.parent, self.work, symlinks=True, ignore=lambda folder, names: [
-            n for n in names if n.startswith(".") or n.endswith(".ipynb") and pathlib.Path(folder, n) != source])
+        self.work.mkdir()
         self.home.mkdir()
+        shutil.copyfile(source, self.work / source.name)
+        for name in data:  # a name of a file beside the notebook, not a path
+            beside = source.parent / name
+            if pathlib.PurePath(name).name == name and beside.is_file() and not beside.is_symlink():
+                shutil.copyfile(beside, self.work / beside.name)
 
     def env(self):
         """Only what a kernel needs: of the grader's variables, the paths, locale and BLAS settings."""
@@ -177,17 +185,37 @@ class Sandbox:
         """A fresh path in the sandbox whose name the student's code cannot guess."""
         return self.root / f"{stem}-{secrets.token_hex(8)}"
 
-    def read(self, path, limit):
-        """The text of a file the kernel wrote, never through a link, at most `limit` bytes; None if there is none."""
+    def read(self, path, limit, seconds=READ_DEADLINE):
+        """The text of a file the kernel wrote; None if there is none. Raises Unreadable (saying why) for anything
+        but a plain file of at most `limit` bytes that holds still while it is read: never through a link, never
+        blocking (a FIFO, a device), never longer than `seconds`."""
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY)
+        except FileNotFoundError:
             return None
-        with os.fdopen(fd, "rb") as file:
-            info = os.fstat(fd)
-            if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-                return None
-            return file.read(limit).decode("utf-8", errors="replace")
+        except OSError as error:
+            raise Unreadable(f"is a link or cannot be opened ({errno.errorcode.get(error.errno, error.errno)})") from None
+        try:
+            before = os.fstat(fd)
+            if not stat.S_ISREG(before.st_mode):
+                raise Unreadable("is not a plain file (a FIFO, a device or a folder)")
+            if before.st_size > limit:
+                raise Unreadable(f"holds {before.st_size / 2**20:.0f} MB, more than the {limit / 2**20:.0f} MB allowed")
+            chunks, size, deadline = [], 0, time.monotonic() + seconds
+            while size <= limit:
+                if time.monotonic() > deadline:
+                    raise Unreadable(f"took more than {seconds:g} s to read")
+                chunk = os.read(fd, min(2**20, limit + 1 - size))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+            after = os.fstat(fd)
+            if size > limit or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+                raise Unreadable("kept changing while it was read")
+        finally:
+            os.close(fd)
+        return b"".join(chunks).decode("utf-8", errors="replace")
 
     def close(self):
         shutil.rmtree(self.root, ignore_errors=True)
@@ -197,6 +225,8 @@ class Kernel:
     """An IPython kernel in `sandbox`, started under `limits`; `run(code, timeout)` gives an Outcome."""
 
     def __init__(self, sandbox, limits):
+        if STOPPING.is_set():
+            raise KernelLost("was not started: the grader is stopping")
         self.sandbox = sandbox
         self.cgroup = PidsCgroup(limits.processes)
         with _STARTING:  # free ports are picked, then bound by the kernel: two kernels at once could pick the same
@@ -212,15 +242,21 @@ class Kernel:
                    sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
         log = sandbox.new_path("kernel-log")
         with open(log, "wb") as stderr:
-            self.launcher = subprocess.Popen(command, cwd=sandbox.work, env=sandbox.env(), stdin=subprocess.DEVNULL,
+            self.launcher = subprocess.Popen(command, cwd=sandbox.work, env=sandbox.env(), stdin=subprocess.PIPE,
                                              stdout=subprocess.PIPE, stderr=stderr, start_new_session=True)
-        self.pid = int(self.launcher.stdout.readline() or 0)
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+        said = select.select([self.launcher.stdout], [], [], STARTUP)[0]
+        self.pid = int(self.launcher.stdout.readline() or 0) if said else 0
         self.client = client_module.BlockingKernelClient()
         self.client.load_connection_file(connection)
         self.client.start_channels()
         if not self._answers_on_iopub():
             self.close()
-            said = (sandbox.read(log, 2**20) or "").strip().splitlines()
+            try:
+                said = (sandbox.read(log, 2**20) or "").strip().splitlines()
+            except Unreadable:
+                said = []
             raise KernelLost("could not start a kernel" + (f": {said[-1][:200]}" if said else "")) from None
 
     def _answers_on_iopub(self):
@@ -270,6 +306,8 @@ class Kernel:
         printed, error = 0, None
         while True:
             now = time.monotonic()
+            if STOPPING.is_set():
+                raise KernelLost("was stopped: the grader is stopping")
             if killing_at is None and now > deadline:
                 self._signal(signal.SIGINT)
                 self._kill_strays()  # a fork loop's copies would starve the kernel of the CPU it needs to stop
@@ -294,8 +332,10 @@ class Kernel:
                 return Outcome(error, printed, timed_out=killing_at is not None)
 
     def _processes(self):
-        """The kernel and every process it started (its cgroup's, or else its process group's)."""
-        return self.cgroup.pids() if self.cgroup.path else _group_members(self.launcher.pid)
+        """The kernel and every process it started (its cgroup's, or else all below its stand-in and in its group)."""
+        if self.cgroup.path:
+            return self.cgroup.pids()
+        return descendants(self.launcher.pid) | _group_members(self.launcher.pid) | {self.launcher.pid}
 
     def _kill_strays(self):
         kill_until_gone(lambda: self._processes() - {self.pid, self.launcher.pid})
@@ -307,9 +347,27 @@ class Kernel:
             pass
 
     def close(self):
-        """Kill the kernel and everything it started."""
+        """Kill the kernel and everything it started (safe to call twice, and from another thread)."""
+        with _LIVE_LOCK:
+            if self not in _LIVE:
+                return
+            _LIVE.discard(self)
         self.client.stop_channels()
         kill_until_gone(self._processes)
         self.cgroup.close()
-        self.launcher.wait()
+        self.launcher.stdin.close()  # the stand-in's signal to clean up and go, had it survived
+        try:
+            self.launcher.wait(GRACE)
+        except subprocess.TimeoutExpired:
+            self.launcher.kill()
+            self.launcher.wait()
         self.launcher.stdout.close()
+
+
+def close_all():
+    """Kill every kernel still running (the grader was interrupted); a kernel started after this is refused."""
+    STOPPING.set()
+    with _LIVE_LOCK:
+        live = list(_LIVE)
+    for kernel in live:
+        kernel.close()

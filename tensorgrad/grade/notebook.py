@@ -19,7 +19,7 @@ from .._deps import require
 from ..feedback import FAILED, NOT_ATTEMPTED
 from . import answers
 from .hidden import CASES, HIDDEN, judged
-from .kernel import Kernel, KernelLost, Limits, Sandbox
+from .kernel import Kernel, KernelLost, Limits, Sandbox, Unreadable
 
 OUTPUT_LIMIT = 100_000  # characters a cell may print; beyond that it is dropped and the cell fails
 ANSWER_LIMIT = 64 * 2**20  # bytes of answers a probe may write
@@ -158,7 +158,11 @@ def _hidden_test(kernel, sandbox, name, cell, limits, deadline, test_seed):
     probe = _run(kernel, code, name, limits, deadline)
     if _cell_failure(probe, limits.timeout):
         return {"status": FAILED, "message": "the hidden test " + _cell_failure(probe, limits.timeout)}
-    feedback = _judge(sandbox.read(path, ANSWER_LIMIT), len(calls), judge)
+    try:
+        text = sandbox.read(path, ANSWER_LIMIT)
+    except Unreadable as why:
+        return {"status": FAILED, "message": f"the hidden test's answers file {why} (did the notebook replace it?)"}
+    feedback = _judge(text, len(calls), judge)
     status, message = feedback.status, feedback.message
     if status == NOT_ATTEMPTED and cell and cell.error and not cell.error.startswith("NotImplementedError"):
         status, message = FAILED, f"the exercise cell raised {cell.error}"

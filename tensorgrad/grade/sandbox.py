@@ -2,15 +2,24 @@
 
 The grader launches every kernel through this file. It joins the process-count cgroup the grader made
 (if any), lowers the resource limits for good (soft and hard alike: address space, processes, file
-size, core dumps), then forks: the child becomes the kernel (exec), the parent waits for it. So the
-limits bind the kernel and all it starts, and the kernel's parent is this stand-in, not the grader: a
-cell that kills its parent kills only the stand-in (the grader watches the kernel by its pid, which
-is the first line this prints). Standard library only, run with `-I`.
+size, core dumps), makes itself the subreaper of all the kernel starts, then forks: the child becomes
+the kernel (exec), the parent stays as its stand-in. So the limits bind the kernel and all it starts,
+a process that leaves its session or is orphaned still has the stand-in as an ancestor, and a cell
+that kills its parent kills only the stand-in (the grader watches the kernel by its pid, the first
+line this prints). The stand-in watches its stdin, a pipe the grader never writes to: when the grader
+ends in any way, even SIGKILLed, the pipe reads as closed and the stand-in kills every process below
+it (and in its cgroup) before it exits. Standard library only, run with `-I`.
 """
+import ctypes
 import json
 import os
 import resource
+import select
+import signal
 import sys
+import time
+
+PR_SET_CHILD_SUBREAPER = 36
 
 
 def apply_limits(limits):
@@ -25,13 +34,70 @@ def apply_limits(limits):
         resource.setrlimit(kind, (value, value))
 
 
+def descendants(root):
+    """Every process below `root` (children, theirs, ...), read from /proc."""
+    children = {}
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                children.setdefault(int(stat.read().rsplit(")", 1)[1].split()[1]), []).append(int(pid))
+        except (OSError, ValueError, IndexError):
+            continue
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def kill_until_gone(pids, between=lambda: None):
+    """SIGKILL the processes pids() lists until it lists none (a fork loop refills as it goes); between() after each round."""
+    for _ in range(200):
+        found = pids()
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        between()
+        time.sleep(0.01)
+
+
+def _everything_below(cgroups):
+    me, found = os.getpid(), descendants(os.getpid())
+    for procs in cgroups:
+        try:
+            with open(procs) as file:
+                found |= {int(p) for p in file.read().split()} - {me}
+        except OSError:
+            pass
+    return found
+
+
+def _reap():
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
+
+
 def main(argv):
-    apply_limits(json.loads(argv[0]))
+    limits = json.loads(argv[0])
+    apply_limits(limits)
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     pid = os.fork()
     if pid == 0:
         os.execv(argv[1], argv[1:])
     print(pid, flush=True)
-    os.waitpid(pid, 0)
+    while not select.select([0], [], [], 0.5)[0] or os.read(0, 1):  # until the grader's end of the pipe closes
+        _reap()
+    kill_until_gone(lambda: _everything_below(limits.get("cgroups", [])), between=_reap)
 
 
 if __name__ == "__main__":
