@@ -1,11 +1,10 @@
 """The site's service worker answers only what only it can answer: the kernel's file and input requests.
 
 JupyterLite's service worker relays every other GET of the site with a `fetch` of its own (its cache is off,
-so it adds nothing). That relay costs a visit about 2 s on this machine (measured: bench/notes.md): each of the
-30 MB is handed through a second context, and a response a service worker made is not one the browser keeps
-compiled WebAssembly for, so Pyodide's 10 MB `pyodide.asm.wasm` is compiled anew on every visit. Left to the
-browser, those requests go to its HTTP cache as on any page, and `/api/drive` and `/api/stdin` (the drive the
-kernel shares with the file browser, `input()`) stay the worker's.
+so it adds nothing). That relay cost a visit 1-2 s on this machine (measured: bench/notes.md): each of the
+30 MB is handed through a second context before Pyodide sees it. Left to the browser, those requests go to its
+HTTP cache as on any page (the case in which Chromium may also keep the compiled `pyodide.asm.wasm`), and
+`/api/drive` and `/api/stdin` (the drive the kernel shares with the file browser, `input()`) stay the worker's.
 """
 import re
 
