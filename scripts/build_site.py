@@ -31,6 +31,7 @@ import zipfile
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # its helper modules, however it is loaded
 import site_homework  # noqa: E402  "no homework lost": the guard over a student's saved work
 import site_preload  # noqa: E402
+import site_worker  # noqa: E402  the service worker leaves the site's files to the browser's caches
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".site-cache"
@@ -347,6 +348,7 @@ def build(out, packages_source=None, student=ROOT / "student"):
     (out / "index.html").write_text(landing_page(notebooks))
     preload_site_wheels(out)
     site_homework.install(out)
+    site_worker.leave_to_the_browser(out)
     total, parts = sizes(out)
     print(f"built {out} in {time.perf_counter() - started:.0f} s: {total / 1e6:.0f} MB")
     for name, size in parts:

@@ -68,4 +68,8 @@ def preload(settings):
     """The kernel's settings (a jupyter-lite.json or page config's litePluginSettings entry), told to preload."""
     options = settings.setdefault("loadPyodideOptions", {})
     options["packages"] = [*options.get("packages", []), *[p for p in PRELOAD if p not in options.get("packages", [])]]
+    # Pyodide 0.27.7 made `run_until_complete` block on WebAssembly stack switching (JSPI), which Safari lacks:
+    # there a kernel whose start reaches it dies ("stack switching not supported"). Off, it is 0.27.6's no-op;
+    # no notebook calls it, and Chromium and Firefox run the same way as Safari then.
+    options["enableRunUntilComplete"] = False
     return settings

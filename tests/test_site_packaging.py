@@ -105,3 +105,38 @@ def test_the_site_s_own_wheels_join_its_lock_with_their_dependencies(tmp_path, m
         site_preload.add_site_wheels(lock_path, [wheel])
     settings = site_preload.preload({"loadPyodideOptions": {"packages": ["numpy"]}})
     assert site_preload.preload(settings)["loadPyodideOptions"]["packages"] == ["numpy", "ipywidgets"]  # idempotent
+
+
+def test_pyodide_starts_without_run_until_complete_which_safari_cannot_run():
+    options = script("site_preload").preload({})["loadPyodideOptions"]
+    assert options["enableRunUntilComplete"] is False
+
+
+SW_PROBE = """
+const vm = require("vm"), fs = require("fs");
+const sandbox = {self: {addEventListener() {}}, location: new URL(process.argv[3]), URL,
+                 BroadcastChannel: class {}, caches: {}, console};
+vm.runInNewContext(fs.readFileSync(process.argv[2], "utf8") + `;
+  const answer = (path) => {
+    const url = new URL(path, location.origin), request = {method: "GET", url: url.href};
+    return shouldBroadcast(url) ? "worker" : shouldDrop(request, url) ? "browser" : "relayed";
+  };
+  console.log(JSON.stringify(Object.fromEntries(JSON.parse(paths).map((p) => [p, answer(p)]))));`,
+  {...sandbox, paths: process.argv[4]});
+"""
+
+
+def test_the_service_worker_leaves_the_site_s_files_to_the_browser_s_caches(site, tmp_path):
+    """The kernel's drive stays the worker's; Pyodide's files come from the HTTP cache, where compiled wasm is kept."""
+    import json
+    import shutil
+    import subprocess
+    if not shutil.which("node"):
+        pytest.skip("no node to run the service worker's code")
+    probe = tmp_path / "probe.js"
+    probe.write_text(SW_PROBE)
+    paths = ["/static/pyodide/pyodide.asm.wasm", "/static/pyodide/numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl",
+             "/voici/render/03_stepping_through_backward.html", "/api/drive.v1", "/api/stdin/kernel"]
+    out = subprocess.run(["node", probe, site / "service-worker.js", "http://127.0.0.1:8000/service-worker.js",
+                          json.dumps(paths)], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == {**{p: "browser" for p in paths[:3]}, "/api/drive.v1": "worker", "/api/stdin/kernel": "worker"}
