@@ -34,18 +34,23 @@ def apply_limits(limits):
         resource.setrlimit(kind, (value, value))
 
 
-def descendants(root):
-    """Every process below `root` (children, theirs, ...), read from /proc."""
-    children = {}
+def children():
+    """{pid: [its children's pids]} of every process, read from /proc."""
+    below = {}
     for pid in os.listdir("/proc"):
         try:
             with open(f"/proc/{pid}/stat") as stat:
-                children.setdefault(int(stat.read().rsplit(")", 1)[1].split()[1]), []).append(int(pid))
+                below.setdefault(int(stat.read().rsplit(")", 1)[1].split()[1]), []).append(int(pid))
         except (OSError, ValueError, IndexError):
             continue
-    found, todo = set(), [root]
+    return below
+
+
+def descendants(root):
+    """Every process below `root` (children, theirs, ...), read from /proc."""
+    below, found, todo = children(), set(), [root]
     while todo:
-        for child in children.get(todo.pop(), []):
+        for child in below.get(todo.pop(), []):
             if child not in found:
                 found.add(child)
                 todo.append(child)
