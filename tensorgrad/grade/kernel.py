@@ -11,7 +11,9 @@ every process of the kernel's is killed: its cgroup's, or else all below its sta
 subreaper: a process that calls setsid is still below it). `close_all()` does so for every kernel
 at once (Ctrl-C); a grader that is killed outright leaves it to each stand-in (sandbox.py), which
 notices its pipe from the grader close. Files the kernel wrote are read by `Sandbox.read`, which
-neither follows a link nor blocks, and gives up at a size and a deadline.
+neither follows a link nor blocks, and gives up at a size and a deadline. Where bwrap works, the kernel
+runs inside it (bwrap.py: only its own folder, no network, uid 65534, a pid namespace) and talks over unix
+sockets; as root, a memory cgroup of its own caps the whole kernel's memory, where one can be made.
 """
 import dataclasses
 import errno
@@ -272,8 +274,8 @@ class Kernel:
         own_tasks = tasks_of(os.getuid()) if os.geteuid() != 0 else 0  # RLIMIT_NPROC counts all of the user's
         rlimits = {"AS": limits.memory, "FSIZE": limits.file_size, "CORE": 0, "NPROC": own_tasks + limits.processes}
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
-        command = [sys.executable, "-I", str(LAUNCHER), json.dumps({"rlimits": rlimits, "cgroups": self.cgroup.procs + self.memory.procs}),
-                   *bwrap.command(sandbox.root, kernel)]
+        leash = {"rlimits": rlimits, "cgroups": self.cgroup.procs + self.memory.procs}
+        command = [sys.executable, "-I", str(LAUNCHER), json.dumps(leash), *bwrap.command(sandbox.root, kernel)]
         log = sandbox.new_path("kernel-log")
         with open(log, "wb") as stderr:
             self.launcher = subprocess.Popen(command, cwd=sandbox.work, env=sandbox.env(), stdin=subprocess.PIPE,

@@ -8,7 +8,8 @@ a process that leaves its session or is orphaned still has the stand-in as an an
 that kills its parent kills only the stand-in (the grader watches the kernel by its pid, the first
 line this prints). The stand-in watches its stdin, a pipe the grader never writes to: when the grader
 ends in any way, even SIGKILLed, the pipe reads as closed and the stand-in kills every process below
-it (and in its cgroup) before it exits. Standard library only, run with `-I`.
+it (and in its cgroup) before it exits. Where bwrap works, KERNEL_COMMAND is bwrap around the kernel
+(bwrap.py), and the pid printed is bwrap's. Standard library only, run with `-I`.
 """
 import ctypes
 import json
