@@ -23,6 +23,8 @@ SWAP = """\
 import glob, os, stat, threading
 def _swap(result):
     for path in glob.glob("../answers-*"):
+        if os.path.islink(path) or not os.path.isfile(path):
+            continue  # replaced after an earlier cell (else, listed first, its error would spare the newest)
         os.remove(path)
         {}
 get_ipython().events.register("post_run_cell", _swap)
