@@ -80,7 +80,7 @@ def _grade_escapes(folder, env, python=(sys.executable,), bomb=False):
 
 def test_no_escape_gets_out_of_the_sandbox(tmp_path):
     assert bwrap.program(), "bwrap is installed but cannot sandbox a kernel here"
-    escaped = _grade_escapes(tmp_path, dict(os.environ), bomb=True)
+    escaped = _grade_escapes(tmp_path, dict(os.environ), bomb=os.geteuid() == 0)  # a memory cgroup needs root
     assert escaped == {name: "passed" for name in _escapes(tmp_path, 0)}
 
 
@@ -94,7 +94,7 @@ def test_without_the_sandbox_the_escapes_get_out(tmp_path):
 def test_the_grader_says_when_it_has_no_sandbox(env, why):
     said = subprocess.run([sys.executable, "-c", "from tensorgrad.grade import bwrap; bwrap.program(); bwrap.program()"],
                           env={**os.environ, **env}, capture_output=True, text=True, check=True).stderr
-    assert said == f"tensorgrad.grade: no bwrap sandbox: {why}" + said.split(why, 1)[1]
+    assert said.startswith(f"tensorgrad.grade: no bwrap sandbox: {why}")
     assert said.endswith("; kernels run with today's limits\n") and said.count("no bwrap") == 1
 
 

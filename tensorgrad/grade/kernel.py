@@ -48,7 +48,8 @@ _LIVE, _LIVE_LOCK, STOPPING = set(), threading.Lock(), threading.Event()  # kern
 
 @dataclasses.dataclass
 class Limits:
-    """Per cell `timeout` (s); per kernel `memory` (bytes of address space of each process), `processes`
+    """Per cell `timeout` (s); per kernel `memory` (bytes of address space of each process, and of memory of all
+    its processes together where a memory cgroup can be made), `processes`
     (tasks, threads included), `file_size` (bytes a file may grow to)."""
     timeout: float = 60.0
     memory: int = 4 * 2**30
