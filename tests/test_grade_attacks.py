@@ -97,9 +97,10 @@ def _crafted(path, bodies, prefix, atop="nb02-bias-grad"):
     return path
 
 
-def _grade(paths, *options, env=None):
-    done = subprocess.run([sys.executable, "-m", "tensorgrad.grade", "--json", *options, *map(str, paths)],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+def _grade(paths, *options, env=None, python=(sys.executable,), cwd=ROOT):
+    """{path: {exercise: (status, message)}} from one grader run (`python`: the command that runs Python)."""
+    done = subprocess.run([*python, "-m", "tensorgrad.grade", "--json", *options, *map(str, paths)],
+                          capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
     return {path: {r["id"]: (r["status"], r["message"]) for r in results}
             for path, results in json.loads(done.stdout).items()}

@@ -139,7 +139,8 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=BUDGET,
                         help=f"seconds a whole notebook may take, restarts included (default {BUDGET:g})")
     parser.add_argument("--memory", type=float, default=Limits.memory / 2**30,
-                        help=f"GB of address space a kernel process may use (default {Limits.memory / 2**30:g})")
+                        help=f"GB of address space a kernel process may use, and as root all of a kernel's processes "
+                             f"together, where a memory cgroup can be made (default {Limits.memory / 2**30:g})")
     parser.add_argument("--processes", type=int, default=Limits.processes,
                         help=f"processes and threads a kernel may run (default {Limits.processes})")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="notebooks graded at once (default: CPUs)")

@@ -11,10 +11,13 @@ every process of the kernel's is killed: its cgroup's, or else all below its sta
 subreaper: a process that calls setsid is still below it). `close_all()` does so for every kernel
 at once (Ctrl-C); a grader that is killed outright leaves it to each stand-in (sandbox.py), which
 notices its pipe from the grader close. Files the kernel wrote are read by `Sandbox.read`, which
-neither follows a link nor blocks, and gives up at a size and a deadline.
+neither follows a link nor blocks, and gives up at a size and a deadline. Where bwrap works, the kernel
+runs inside it (bwrap.py: only its own folder, no network, uid 65534, a pid namespace) and talks over unix
+sockets; as root, a memory cgroup of its own caps the whole kernel's memory, where one can be made.
 """
 import dataclasses
 import errno
+import functools
 import json
 import os
 import pathlib
@@ -31,7 +34,8 @@ import threading
 import time
 
 from .._deps import require
-from .sandbox import descendants, kill_until_gone
+from . import bwrap
+from .sandbox import children, descendants, kill_until_gone
 
 GRACE = 3.0  # seconds an interrupted cell gets to stop before its kernel is killed
 STARTUP = 60.0  # seconds a kernel may take to start
@@ -44,7 +48,8 @@ _LIVE, _LIVE_LOCK, STOPPING = set(), threading.Lock(), threading.Event()  # kern
 
 @dataclasses.dataclass
 class Limits:
-    """Per cell `timeout` (s); per kernel `memory` (bytes of address space of each process), `processes`
+    """Per cell `timeout` (s); per kernel `memory` (bytes of address space of each process, and of memory of all
+    its processes together where a memory cgroup can be made), `processes`
     (tasks, threads included), `file_size` (bytes a file may grow to)."""
     timeout: float = 60.0
     memory: int = 4 * 2**30
@@ -72,18 +77,22 @@ class Outcome:
     timed_out: bool
 
 
-class PidsCgroup:
-    """A pids cgroup (v1 or v2) of its own under the grader's, capping a kernel's processes; None-like if none can be made."""
+class Cgroup:
+    """A cgroup (v1 or v2) of `controller`'s of its own under the grader's, its files set from `settings` (those
+    that exist: v1 and v2 name them differently); None-like (no path) if none can be made, as for a normal user."""
 
-    def __init__(self, limit):
+    def __init__(self, controller, settings):
         self.path = None
         if os.geteuid() != 0:
-            return  # RLIMIT_NPROC does the job for a normal user
-        for parent in _pids_cgroup_parents():
+            return
+        for parent in _cgroup_parents(controller):
             path = parent / f"tensorgrad-grade-{secrets.token_hex(6)}"
             try:
                 path.mkdir()
-                (path / "pids.max").write_text(str(limit))
+                written = [(path / name).write_text(str(value)) for name, value in settings.items()
+                           if (path / name).exists()]
+                if not written:
+                    raise OSError(f"none of {list(settings)} in {path}")
             except OSError:
                 if path.exists():
                     path.rmdir()
@@ -107,6 +116,27 @@ class PidsCgroup:
                 pass
 
 
+class PidsCgroup(Cgroup):
+    """Caps a kernel's processes (RLIMIT_NPROC does the job for a normal user: Linux ignores it for root)."""
+
+    def __init__(self, limit):
+        super().__init__("pids", {"pids.max": limit})
+
+
+class MemoryCgroup(Cgroup):
+    """Caps the memory of a kernel and all it starts together (RLIMIT_AS caps each process alone)."""
+
+    def __init__(self, limit):
+        super().__init__("memory", {"memory.max": limit, "memory.swap.max": 0,  # v2
+                                    "memory.limit_in_bytes": limit, "memory.memsw.limit_in_bytes": limit})  # v1
+
+
+@functools.cache
+def _say_memory_is_per_process():
+    print("tensorgrad.grade: no memory cgroup to be had: memory is capped per process (RLIMIT_AS), not per kernel",
+          file=sys.stderr, flush=True)
+
+
 def _group_members(pgid):
     """The processes in process group `pgid` (where no cgroup holds the kernel)."""
     members = set()
@@ -120,8 +150,8 @@ def _group_members(pgid):
     return members
 
 
-def _pids_cgroup_parents():
-    """Where this process's pids cgroup lives, in the v2 and the v1 hierarchy, if mounted."""
+def _cgroup_parents(controller):
+    """Where this process's cgroup of `controller` lives, in the v2 and the v1 hierarchy, if mounted."""
     root = pathlib.Path("/sys/fs/cgroup")
     try:
         lines = pathlib.Path("/proc/self/cgroup").read_text().splitlines()
@@ -132,8 +162,8 @@ def _pids_cgroup_parents():
         _, controllers, path = line.split(":", 2)
         if controllers == "" and (root / "cgroup.controllers").exists():
             parents.append(root / path.lstrip("/"))
-        elif "pids" in controllers.split(","):
-            parents.append(root / "pids" / path.lstrip("/"))
+        elif controller in controllers.split(","):
+            parents.append(root / controller / path.lstrip("/"))
     return parents
 
 
@@ -228,18 +258,25 @@ class Kernel:
         if STOPPING.is_set():
             raise KernelLost("was not started: the grader is stopping")
         self.sandbox = sandbox
-        self.cgroup = PidsCgroup(limits.processes)
+        self.cgroup, self.memory = PidsCgroup(limits.processes), MemoryCgroup(limits.memory)
+        if not self.memory.path:
+            _say_memory_is_per_process()
         with _STARTING:  # free ports are picked, then bound by the kernel: two kernels at once could pick the same
             self._start(limits)
 
     def _start(self, limits):
         sandbox, client_module = self.sandbox, require("jupyter_client", "teacher")
-        connection = f"{sandbox.new_path('kernel')}.json"
-        client_module.connect.write_connection_file(connection, ip="127.0.0.1", key=secrets.token_hex(16).encode())
+        connection, jailed = f"{sandbox.new_path('kernel')}.json", bwrap.program() is not None
+        key = secrets.token_hex(16).encode()
+        if jailed:  # no network inside: unix sockets in the sandbox folder (short names: a socket's path has 107 bytes)
+            client_module.connect.write_connection_file(connection, transport="ipc", ip=str(sandbox.root / "zmq"), key=key)
+        else:
+            client_module.connect.write_connection_file(connection, ip="127.0.0.1", key=key)
         own_tasks = tasks_of(os.getuid()) if os.geteuid() != 0 else 0  # RLIMIT_NPROC counts all of the user's
         rlimits = {"AS": limits.memory, "FSIZE": limits.file_size, "CORE": 0, "NPROC": own_tasks + limits.processes}
-        command = [sys.executable, "-I", str(LAUNCHER), json.dumps({"rlimits": rlimits, "cgroups": self.cgroup.procs}),
-                   sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", connection, "--HistoryManager.enabled=False"]
+        leash = {"rlimits": rlimits, "cgroups": self.cgroup.procs + self.memory.procs}
+        command = [sys.executable, "-I", str(LAUNCHER), json.dumps(leash), *bwrap.command(sandbox.root, kernel)]
         log = sandbox.new_path("kernel-log")
         with open(log, "wb") as stderr:
             self.launcher = subprocess.Popen(command, cwd=sandbox.work, env=sandbox.env(), stdin=subprocess.PIPE,
@@ -247,11 +284,18 @@ class Kernel:
         with _LIVE_LOCK:
             _LIVE.add(self)
         said = select.select([self.launcher.stdout], [], [], STARTUP)[0]
-        self.pid = int(self.launcher.stdout.readline() or 0) if said else 0
+        self.pid = int(self.launcher.stdout.readline() or 0) if said else 0  # the kernel, or the bwrap around it
+        self.spine = {self.launcher.pid, self.pid}  # the processes that hold the kernel up: never strays
         self.client = client_module.BlockingKernelClient()
         self.client.load_connection_file(connection)
         self.client.start_channels()
-        if not self._answers_on_iopub():
+        answers = self._answers_on_iopub()
+        if answers and jailed:  # bwrap's child is its pid namespace's init, whose only child is the kernel
+            below = children()
+            init = below.get(self.pid, [0])[0]
+            self.pid = below.get(init, [0])[0]
+            self.spine |= {init, self.pid}
+        if not answers:
             self.close()
             try:
                 said = (sandbox.read(log, 2**20) or "").strip().splitlines()
@@ -338,7 +382,7 @@ class Kernel:
         return descendants(self.launcher.pid) | _group_members(self.launcher.pid) | {self.launcher.pid}
 
     def _kill_strays(self):
-        kill_until_gone(lambda: self._processes() - {self.pid, self.launcher.pid})
+        kill_until_gone(lambda: self._processes() - self.spine)
 
     def _signal(self, number):
         try:
@@ -355,6 +399,7 @@ class Kernel:
         self.client.stop_channels()
         kill_until_gone(self._processes)
         self.cgroup.close()
+        self.memory.close()
         self.launcher.stdin.close()  # the stand-in's signal to clean up and go, had it survived
         try:
             self.launcher.wait(GRACE)

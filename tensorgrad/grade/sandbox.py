@@ -8,7 +8,8 @@ a process that leaves its session or is orphaned still has the stand-in as an an
 that kills its parent kills only the stand-in (the grader watches the kernel by its pid, the first
 line this prints). The stand-in watches its stdin, a pipe the grader never writes to: when the grader
 ends in any way, even SIGKILLed, the pipe reads as closed and the stand-in kills every process below
-it (and in its cgroup) before it exits. Standard library only, run with `-I`.
+it (and in its cgroup) before it exits. Where bwrap works, KERNEL_COMMAND is bwrap around the kernel
+(bwrap.py), and the pid printed is bwrap's. Standard library only, run with `-I`.
 """
 import ctypes
 import json
@@ -34,18 +35,23 @@ def apply_limits(limits):
         resource.setrlimit(kind, (value, value))
 
 
-def descendants(root):
-    """Every process below `root` (children, theirs, ...), read from /proc."""
-    children = {}
+def children():
+    """{pid: [its children's pids]} of every process, read from /proc."""
+    below = {}
     for pid in os.listdir("/proc"):
         try:
             with open(f"/proc/{pid}/stat") as stat:
-                children.setdefault(int(stat.read().rsplit(")", 1)[1].split()[1]), []).append(int(pid))
+                below.setdefault(int(stat.read().rsplit(")", 1)[1].split()[1]), []).append(int(pid))
         except (OSError, ValueError, IndexError):
             continue
-    found, todo = set(), [root]
+    return below
+
+
+def descendants(root):
+    """Every process below `root` (children, theirs, ...), read from /proc."""
+    below, found, todo = children(), set(), [root]
     while todo:
-        for child in children.get(todo.pop(), []):
+        for child in below.get(todo.pop(), []):
             if child not in found:
                 found.add(child)
                 todo.append(child)
