@@ -142,3 +142,19 @@ def test_no_escape_gets_out_as_a_normal_user():
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run(["userdel", USER], check=False)
+
+
+def test_a_checkout_tensorgrad_is_installed_from_stays_out_of_the_sandbox(monkeypatch):
+    """An editable install's checkout holds the solved notebooks (and maybe the class's files): only its
+    package folder is bound, even where the checkout is on sys.path or PYTHONPATH."""
+    import tensorgrad
+
+    package = os.path.realpath(os.path.dirname(tensorgrad.__file__))
+    checkout = os.path.dirname(package)
+    monkeypatch.setattr(sys, "path", [*sys.path, checkout])
+    monkeypatch.setenv("PYTHONPATH", checkout)
+    monkeypatch.chdir(tempfile.gettempdir())
+    readable = bwrap._readable()
+    assert package in readable or any(package.startswith(path + os.sep) for path in readable)
+    assert checkout not in readable or any(checkout.startswith(os.path.realpath(prefix))
+                                           for prefix in (sys.prefix, sys.base_prefix))

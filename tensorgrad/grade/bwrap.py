@@ -49,10 +49,15 @@ def _readable():
     import tensorgrad  # its folder, wherever it lives (an editable install leaves it in a checkout)
 
     here = os.path.realpath(os.getcwd())
-    python = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-              os.path.dirname(os.path.realpath(sys.executable)), os.path.dirname(tensorgrad.__file__), *sys.path,
+    package = os.path.realpath(os.path.dirname(tensorgrad.__file__))
+    prefixes = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    python = [*prefixes, os.path.dirname(os.path.realpath(sys.executable)), package, *sys.path,
               *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
     python = {os.path.realpath(path) for path in python if path and os.path.isdir(path)} - {here}
+    inside = [os.path.realpath(prefix) + os.sep for prefix in prefixes]
+    python = {path for path in python  # a checkout tensorgrad is installed from (its solved notebooks, maybe the
+              if not package.startswith(path + os.sep)  # class's files) stays out: its package folder alone goes in
+              or any((path + os.sep).startswith(prefix) for prefix in inside)}
     return SYSTEM + sorted(path for path in python  # a folder inside another comes with it
                            if not any(path.startswith(other + os.sep) for other in python))
 
