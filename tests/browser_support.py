@@ -95,13 +95,20 @@ def _start(args, ready_path, log_path, env, attempts=3):
 
 
 @contextlib.contextmanager
-def server(args, ready_path, log_name):
-    """Start a Jupyter server command on a free port; yield its base URL; always stop it."""
+def server(args, ready_path, log_name, settings=None):
+    """Start a Jupyter server command on a free port; yield its base URL; always stop it.
+
+    settings: {"@jupyterlab/PLUGIN-extension:NAME": {setting: value}}, the user settings it starts with."""
     ARTIFACTS.mkdir(exist_ok=True)
     env = without_dot()  # kernels import this checkout's packages (tensorgrad, and bench for the benchmark)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with tempfile.TemporaryDirectory() as home:  # JupyterLab's user settings and workspaces: see jupyterlab()
         env["JUPYTERLAB_SETTINGS_DIR"], env["JUPYTERLAB_WORKSPACES_DIR"] = home + "/settings", home + "/workspaces"
+        for plugin, values in (settings or {}).items():
+            package, name = plugin.split(":")
+            path = pathlib.Path(home, "settings", package, name + ".jupyterlab-settings")
+            path.parent.mkdir(parents=True)
+            path.write_text(json.dumps(values))
         log_path = ARTIFACTS / f"{log_name}.log"
         process, base = _start(args, ready_path, log_path, env)
         SERVER_LOGS[base] = str(log_path)
@@ -147,7 +154,7 @@ def voila(notebook):
                   "/voila/static/voila.js", "voila-" + notebook.stem)
 
 
-def jupyterlab(root_dir, app="jupyterlab"):
+def jupyterlab(root_dir, app="jupyterlab", settings=None):
     """JupyterLab (or app="notebook": Notebook 7) on `root_dir`, no token, the app object exposed to tests.
 
     Each server starts with no saved workspace or user settings, as on a fresh machine: a workspace saved by an
@@ -155,7 +162,7 @@ def jupyterlab(root_dir, app="jupyterlab"):
     return server([app, "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
                    "--IdentityProvider.token=", "--ServerApp.password=", "--expose-app-in-browser",
                    f"--ServerApp.root_dir={root_dir}", "--LabApp.news_url=", "--LabApp.check_for_updates_class="
-                   "jupyterlab.NeverCheckForUpdate"], "/api", app)
+                   "jupyterlab.NeverCheckForUpdate"], "/api", app, settings)
 
 
 def _kernel_message(payload):

@@ -145,18 +145,22 @@ SETTLED_VIEW = """async (cell) => {  // the stage's transform once the next two 
     return node.style.transform; }"""
 
 
-def test_jupyterlab_first_view_out_of_sight_and_first_click_count(page, tmp_path):
+@pytest.mark.parametrize("windowing", ["contentVisibility", "full"])
+def test_jupyterlab_first_view_out_of_sight_and_first_click_count(page, tmp_path, windowing):
     """After Run All, the batched-MLP stepper (far above the last cell) scrolled to, not made active: its first view
     equals the one it gets drawn in sight, and the first click on next steps it (it did not when the cell was not
-    the active one: JupyterLab scrolled between press and release)."""
+    the active one: JupyterLab scrolled between press and release). In JupyterLab's default windowing (off-screen
+    cells skip layout) and in its full windowing (off-screen cells are not even in the page)."""
     import shutil
     from browser_support import jupyterlab
     from test_browser import ACTIVE_CELL, run_notebook_in
     pytest.importorskip("jupyterlab")
     name = "03_stepping_through_backward.ipynb"
     shutil.copy(ROOT / "notebooks" / name, tmp_path)
-    with jupyterlab(tmp_path) as base:
+    with jupyterlab(tmp_path, settings={"@jupyterlab/notebook-extension:tracker": {"windowingMode": windowing}}) as base:
         assert run_notebook_in(page, base, "/lab/tree/" + name)["errors"] == []
+        assert page.evaluate("() => window.jupyterapp.shell.currentWidget.content.notebookConfig.windowingMode") \
+            == windowing
         cell = page.evaluate("""() => { const nb = window.jupyterapp.shell.currentWidget.content;
             const cells = nb.widgets.map((c, i) => [c, i]).filter(([c]) => c.model.type === 'code'
                 && JSON.stringify(c.model.outputs.toJSON()).includes('BackwardStepper'));
