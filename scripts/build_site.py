@@ -30,6 +30,8 @@ import zipfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))  # its helper modules, however it is loaded
 import site_homework  # noqa: E402  "no homework lost": the guard over a student's saved work
+import site_compress  # noqa: E402  the runtime's biggest files sent gzipped, whatever the host
+import site_kernel  # noqa: E402  the kernel's start without what no notebook uses
 import site_preload  # noqa: E402
 import site_worker  # noqa: E402  the service worker leaves the site's files to the browser's caches
 
@@ -68,7 +70,7 @@ UNUSED_EXTENSIONS = ("@voila-dashboards/jupyterlab-preview",)  # "render with Vo
 LITE_CONFIG = {"jupyter-config-data": {
     "exposeAppInBrowser": True,  # window.jupyterapp, which the browser tests drive
     "litePluginSettings": {"@jupyterlite/pyodide-kernel-extension:kernel": {
-        "pyodideUrl": "./static/pyodide/pyodide.js", "disablePyPIFallback": True}}}}
+        "pyodideUrl": "./static/pyodide/" + site_compress.LOADER.name, "disablePyPIFallback": True}}}}
 GRADER_NOTE = ("Grading (<code>python -m tensorgrad.grade</code>) runs each submission in its own Python kernel, "
                "which a browser cannot start: teachers grade on their own machine (see the README).")
 
@@ -277,6 +279,7 @@ def fix_voici_pages(out):
             settings["pyodideUrl"] = re.sub(r"^\./", base, settings["pyodideUrl"])
             settings["pipliteUrls"] = [re.sub(r"^\./", base, url) for url in settings["pipliteUrls"]]
             site_preload.preload(settings)
+            settings["loadPyodideOptions"]["lockFileURL"] = f"./static/pyodide/{site_kernel.APP_LOCK}"  # from the base URL
             text = text[:match.start(2)] + json.dumps(config) + text[match.end(2):]
         page.write_text(text)
 
@@ -292,10 +295,16 @@ def drop_unused_extensions(out):
 
 
 def preload_site_wheels(out):
-    """The site's own wheels listed in its Pyodide lock, and the kernel told to load them as it starts."""
-    kernel_pypi = out / "extensions" / "@jupyterlite" / "pyodide-kernel-extension" / "static" / "pypi"
-    site_preload.add_site_wheels(out / "static" / "pyodide" / "pyodide-lock.json",
-                                 sorted((out / "pypi").glob("*.whl")) + sorted(kernel_pypi.glob("*.whl")))
+    """The site's own wheels listed in its Pyodide locks (the apps' is leaner), and the kernel told to load them as it starts.
+
+    Then the runtime's biggest files, and the locks, are stored gzipped too (scripts/site_compress.py).
+    """
+    pyodide = out / "static" / "pyodide"
+    site_preload.add_site_wheels(pyodide / "pyodide-lock.json",
+                                 sorted((out / "pypi").glob("*.whl")) + sorted((out / site_kernel.KERNEL_PYPI).glob("*.whl")))
+    app_lock = site_kernel.app_lock(pyodide)
+    site_compress.compress(pyodide, ["pyodide.asm.wasm", "pyodide.asm.js", "pyodide-lock.json", app_lock,
+                                     *[p.name for p in pyodide.glob("openssl-*.zip")]])
     config_path = out / "jupyter-lite.json"
     config = json.loads(config_path.read_text())
     site_preload.preload(config["jupyter-config-data"]["litePluginSettings"][site_preload.KERNEL_SETTINGS])
@@ -306,7 +315,9 @@ def sizes(out):
     """The site's size in bytes, and what takes it up (the biggest parts first)."""
     def size(path):
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
-    parts = {"Pyodide runtime": sum(size(out / "static" / "pyodide" / n) for n in PYODIDE_CORE)}
+    runtime = [out / "static" / "pyodide" / n for n in PYODIDE_CORE]
+    parts = {"Pyodide runtime (and its gzipped copies)": sum(size(p) for p in runtime + [p.with_name(p.name + ".gz") for p in runtime]
+                                                            if p.exists())}
     for package in [*(out / "static" / "pyodide").glob("*.whl"), *(out / "static" / "pyodide").glob("*.zip")]:
         if package.name not in PYODIDE_CORE:  # python_stdlib.zip is the runtime's
             parts[package.name] = size(package)
@@ -343,6 +354,7 @@ def build(out, packages_source=None, student=ROOT / "student"):
     run(bin_dir / "voici", "build", "--lite-dir", stage, "--contents", stage / "files", "--output-dir", out,
         "--no-sourcemaps", *[arg for app in APPS for arg in ("--apps", app)], cwd=stage, stdout=subprocess.DEVNULL)
     shutil.copytree(stage / "pyodide", out / "static" / "pyodide")
+    site_kernel.kernel_without_terminal(out)
     fix_voici_pages(out)
     drop_unused_extensions(out)
     (out / "index.html").write_text(landing_page(notebooks))
