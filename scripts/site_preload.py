@@ -15,9 +15,10 @@ import os
 import re
 import zipfile
 
-# The kernel's own packages (the names it checks for), micropip (piplite needs it), then what the stepper's notebooks
-# use: numpy comes with tensorgrad; matplotlib is left to the notebooks that draw with it.
-KERNEL = ("micropip", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi", "ipython")
+# The kernel's own packages (the names it checks for), micropip and piplite (preloaded, piplite is not installed again
+# with micropip at every start), then what the stepper's notebooks use: numpy comes with tensorgrad; matplotlib is left
+# to the notebooks that draw with it.
+KERNEL = ("micropip", "piplite", "ssl", "sqlite3", "ipykernel", "comm", "pyodide_kernel", "jedi", "ipython")
 PRELOAD = KERNEL + ("tensorgrad-classroom", "ipywidgets", "anywidget", "graphviz")
 KERNEL_SETTINGS = "@jupyterlite/pyodide-kernel-extension:kernel"
 
