@@ -165,7 +165,8 @@ def _graph_drawn(page):
 
 
 def test_the_stepper_app_loads_no_scientific_stack_and_a_second_visit_comes_from_the_cache(site, tmp_path):
-    """Notebook 3 as an app asks for no scikit-learn, scipy, OpenBLAS or matplotlib; opened again in the same
+    """Notebook 3 as an app asks for no scikit-learn, scipy, OpenBLAS or matplotlib, nor what an app never uses
+    (jedi, ssl's openssl, the terminal's prompt_toolkit), and gets the runtime gzipped; opened again in the same
     browser profile, the server sends it (almost) nothing: the browser's cache serves the site."""
     from site_traffic import host, visit
     with host(site) as (base, traffic), playwright.sync_playwright() as p:
@@ -178,4 +179,7 @@ def test_the_stepper_app_loads_no_scientific_stack_and_a_second_visit_comes_from
     wheels = [path.rsplit("/", 1)[1] for path, _ in first if path.endswith((".whl", ".zip"))]
     assert any(w.startswith("numpy-") for w in wheels) and any(w.startswith("tensorgrad_classroom-") for w in wheels)
     assert [w for w in wheels if w.startswith(("scikit_learn-", "scipy-", "openblas-", "matplotlib-"))] == []
+    assert [w for w in wheels if w.startswith(("jedi-", "parso-", "openssl-", "prompt_toolkit-", "wcwidth-"))] == []
+    runtime = [path.rsplit("/", 1)[1] for path, _ in first if "/static/pyodide/pyodide.asm." in path]
+    assert sorted(runtime) == ["pyodide.asm.js.gz", "pyodide.asm.wasm.gz"]
     assert second < 1_000_000, f"second visit: {second} bytes sent"
