@@ -315,9 +315,8 @@ def sizes(out):
     """The site's size in bytes, and what takes it up (the biggest parts first)."""
     def size(path):
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
-    runtime = [out / "static" / "pyodide" / n for n in PYODIDE_CORE]
-    parts = {"Pyodide runtime (and its gzipped copies)": sum(size(p) for p in runtime + [p.with_name(p.name + ".gz") for p in runtime]
-                                                            if p.exists())}
+    runtime = [out / "static" / "pyodide" / n for n in PYODIDE_CORE]  # with the gzipped copies a browser fetches
+    parts = {"Pyodide runtime": sum(size(p) for p in runtime + [p.with_name(p.name + ".gz") for p in runtime] if p.exists())}
     for package in [*(out / "static" / "pyodide").glob("*.whl"), *(out / "static" / "pyodide").glob("*.zip")]:
         if package.name not in PYODIDE_CORE:  # python_stdlib.zip is the runtime's
             parts[package.name] = size(package)
