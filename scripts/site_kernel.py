@@ -78,9 +78,10 @@ def app_lock(pyodide_folder):
     empty = pyodide_folder / EMPTY
     with zipfile.ZipFile(empty, "w"):
         pass
+    digest = hashlib.sha256(empty.read_bytes()).hexdigest()
     for name in APP_EMPTY:
-        packages[name] = {**packages[name], "file_name": EMPTY, "sha256": hashlib.sha256(empty.read_bytes()).hexdigest(),
-                          "package_type": "package", "imports": [], "depends": [], "shared_library": False}
+        packages[name] = {**packages[name], "file_name": EMPTY, "sha256": digest, "package_type": "package",
+                          "imports": [], "depends": []}
     for name in APP_UNUSED:
         del packages[name]
     for entry in packages.values():

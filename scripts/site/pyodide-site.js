@@ -33,7 +33,7 @@
   }
 
   async function loadRuntimeScript(plainFetch) {
-    // What pyodide.mjs would importScripts; here from the gzipped copy (it then finds _createPyodideModule defined).
+    // What pyodide.js would importScripts, here from the gzipped copy (it then finds _createPyodideModule defined).
     const source = await (await unpacked("pyodide.asm.js", null, plainFetch)).blob();
     const url = URL.createObjectURL(source);
     try {
